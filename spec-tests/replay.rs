@@ -1,0 +1,81 @@
+//! Replays every vector in `spec-tests/vectors/` through the machine against
+//! the simulated server and fails on any disagreement, naming the scenario
+//! and the field. Expected failures are listed below with a reason each; an
+//! entry that starts passing fails the test too (so the list stays honest).
+
+use browser_cors::Engine;
+use browser_cors::conformance::{Scenario, StepReport, engine_of_file, replay};
+
+/// (file, scenario id, step, why the machine deliberately differs).
+const EXPECTED_FAILURES: &[(&str, &str, usize, &str)] = &[];
+
+fn run_file(name: &str) -> Vec<StepReport> {
+    let path = format!("{}/spec-tests/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let scenarios: Vec<Scenario> = serde_json::from_str(&text).unwrap();
+    let engine = engine_of_file(name).unwrap_or(Engine::Chromium);
+    replay(name, &scenarios, &engine.profile())
+}
+
+fn check(name: &str) {
+    let reports = run_file(name);
+    assert!(reports.len() > 200, "{name}: only {} steps", reports.len());
+    let mut problems = Vec::new();
+    for r in &reports {
+        let expected = EXPECTED_FAILURES
+            .iter()
+            .find(|(f, id, step, _)| *f == r.file && *id == r.id && *step == r.step);
+        match (r.agrees, expected) {
+            (false, None) => problems.push(format!(
+                "{} step {}: {} differ (console: {:?}; observed {})",
+                r.id,
+                r.step,
+                r.differences.join(", "),
+                r.console,
+                serde_json::to_string(&r.observed).unwrap()
+            )),
+            (true, Some((_, _, _, why))) => problems.push(format!(
+                "{} step {} now passes; remove it from EXPECTED_FAILURES ({why})",
+                r.id, r.step
+            )),
+            _ => {}
+        }
+        if !r.sec_fetch_agrees {
+            problems.push(format!(
+                "{} step {}: Sec-Fetch-* differ: {}",
+                r.id,
+                r.step,
+                serde_json::to_string(&r.observed.server_log).unwrap()
+            ));
+        }
+        if !r.request_headers_agree {
+            problems.push(format!(
+                "{} step {}: request_headers differ: {}",
+                r.id,
+                r.step,
+                serde_json::to_string(&r.observed.server_log).unwrap()
+            ));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{name}: {} problems\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn chromium_156() {
+    check("chromium-156.json");
+}
+
+#[test]
+fn firefox_153() {
+    check("firefox-153.json");
+}
+
+#[test]
+fn webkit_2_50() {
+    check("webkit-2.50.json");
+}

@@ -1,0 +1,3 @@
+//! The subcommands of the `browser-cors` binary.
+
+pub mod replay;

@@ -1,0 +1,87 @@
+//! `browser-cors replay FILE... [--json]`: as FORMAT.md's last section says.
+
+use std::process::ExitCode;
+
+use browser_cors::Engine;
+use browser_cors::conformance::{Scenario, engine_of_file, replay};
+
+/// Arguments of `replay`.
+#[derive(Debug, clap::Args)]
+pub struct ReplayArgs {
+    /// Vector files (JSON arrays of scenarios).
+    #[arg(required = true)]
+    pub files: Vec<String>,
+    /// Print a JSON array of observed outcomes instead of the summary.
+    #[arg(long)]
+    pub json: bool,
+    /// The browser to emulate; by default the first word of each file's name
+    /// (chromium-156.json is Chromium), else Chromium.
+    #[arg(long, value_parser = parse_engine)]
+    pub browser: Option<Engine>,
+}
+
+fn parse_engine(s: &str) -> Result<Engine, String> {
+    s.parse()
+        .map_err(|e: browser_cors::InputError| e.to_string())
+}
+
+/// Runs `replay`: exit 0 when every step agrees, 1 when one does not, 2 when
+/// a file cannot be read or parsed.
+pub fn run(args: &ReplayArgs) -> ExitCode {
+    let mut all = Vec::new();
+    for path in &args.files {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("browser-cors: cannot read {path}: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let scenarios: Vec<Scenario> = match serde_json::from_str(&text) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!(
+                    "browser-cors: cannot parse {path} at line {}, column {}: {e}",
+                    e.line(),
+                    e.column()
+                );
+                return ExitCode::from(2);
+            }
+        };
+        let engine = args
+            .browser
+            .or_else(|| engine_of_file(path))
+            .unwrap_or(Engine::Chromium);
+        let name = std::path::Path::new(path)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or(path);
+        all.extend(replay(name, &scenarios, &engine.profile()));
+    }
+    let failed = all.iter().filter(|r| !r.agrees).count();
+    if args.json {
+        match serde_json::to_string_pretty(&all) {
+            Ok(s) => println!("{s}"),
+            Err(e) => {
+                eprintln!("browser-cors: cannot write JSON: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        for r in all.iter().filter(|r| !r.agrees) {
+            println!(
+                "{} {} step {}: {}",
+                r.file,
+                r.id,
+                r.step,
+                r.differences.join(", ")
+            );
+        }
+        println!("{} passed, {} failed", all.len() - failed, failed);
+    }
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}

@@ -1,0 +1,559 @@
+//! Browser conformance vectors: the recorded format, a simulated server that
+//! follows a scenario's routes on a virtual clock, and the replayer that runs
+//! every step through the machine and compares with what the browser did.
+//!
+//! The format is described in `spec-tests/vectors/FORMAT.md`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::fetch::{Action, Credentials, Fetch, Outcome, RequestKind, WireRequest};
+use crate::profile::{Engine, Profile};
+use crate::request::{CredentialsMode, Mode, RedirectMode, Request};
+use crate::{PreflightCache, origin::parse_origin};
+
+/// One scenario: a scripted server and the `fetch()` calls made against it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scenario {
+    /// A unique name, `area/what`.
+    pub id: String,
+    /// What the author meant to probe (written before recording).
+    #[serde(default)]
+    pub note: String,
+    /// The server's script.
+    #[serde(default)]
+    pub routes: Vec<Route>,
+    /// The `fetch()` calls, in order; the preflight cache persists between them.
+    pub steps: Vec<Step>,
+}
+
+/// One route of the simulated server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Route {
+    /// `{A}`, `{B}` or `{C}`.
+    pub origin: String,
+    /// The path (the query is ignored when matching).
+    pub path: String,
+    /// The method, byte for byte, or `*`.
+    pub method: String,
+    /// The status code.
+    pub status: u16,
+    /// Header lines in order; a name may repeat.
+    #[serde(default)]
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+}
+
+/// One `fetch()` call and what the browser did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    /// The arguments.
+    pub fetch: FetchArgs,
+    /// Milliseconds to wait before the call.
+    #[serde(default)]
+    pub wait_ms: u64,
+    /// The recording.
+    pub expect: Expectation,
+}
+
+/// The arguments of `fetch()` in a vector.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FetchArgs {
+    /// A URL starting with a placeholder, or an absolute path (against `{A}`).
+    pub url: String,
+    /// The method (default `GET`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Header pairs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<(String, String)>,
+    /// `mode`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<Mode>,
+    /// `credentials`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials: Option<CredentialsMode>,
+    /// `redirect`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect: Option<RedirectMode>,
+    /// A string body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+}
+
+/// What script saw and what reached the server, with placeholders.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Expectation {
+    /// `response` or `network-error`.
+    pub result: String,
+    /// `Response.type`.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub response_type: Option<String>,
+    /// `Response.status`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// `Response.redirected`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirected: Option<bool>,
+    /// `Response.url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The readable header names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headers: Option<Vec<String>>,
+    /// Every request the server received.
+    pub server_log: Vec<LogEntry>,
+}
+
+/// One request as the server saw it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogEntry {
+    /// The method.
+    pub method: String,
+    /// Origin and path, query dropped.
+    pub origin_url: String,
+    /// `Origin`.
+    pub origin: Option<String>,
+    /// `Access-Control-Request-Method`.
+    pub acrm: Option<String>,
+    /// `Access-Control-Request-Headers`.
+    pub acrh: Option<String>,
+    /// Whether a `Cookie` header was sent.
+    pub cookie: bool,
+    /// `Sec-Fetch-Mode`.
+    pub sec_fetch_mode: Option<String>,
+    /// `Sec-Fetch-Site`.
+    pub sec_fetch_site: Option<String>,
+    /// The values of the headers the step's `fetch` set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_headers: Option<BTreeMap<String, Option<String>>>,
+}
+
+/// The three origins a replay uses for `{A}`, `{B}` and `{C}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origins {
+    /// The page.
+    pub a: String,
+    /// Same site, another port.
+    pub b: String,
+    /// Another site.
+    pub c: String,
+}
+
+impl Default for Origins {
+    fn default() -> Self {
+        Origins {
+            a: "http://127.0.0.1:8001".into(),
+            b: "http://127.0.0.1:8002".into(),
+            c: "http://localhost:8003".into(),
+        }
+    }
+}
+
+impl Origins {
+    fn host(origin: &str) -> &str {
+        origin.split_once("://").map_or(origin, |(_, h)| h)
+    }
+
+    /// Replaces the placeholders of `s` with these origins.
+    pub fn fill(&self, s: &str) -> String {
+        s.replace("{A_host}", Self::host(&self.a))
+            .replace("{B_host}", Self::host(&self.b))
+            .replace("{C_host}", Self::host(&self.c))
+            .replace("{A}", &self.a)
+            .replace("{B}", &self.b)
+            .replace("{C}", &self.c)
+    }
+
+    /// Puts the placeholders back into `s`.
+    pub fn unfill(&self, s: &str) -> String {
+        s.replace(&self.a, "{A}")
+            .replace(&self.b, "{B}")
+            .replace(&self.c, "{C}")
+            .replace(Self::host(&self.a), "{A_host}")
+            .replace(Self::host(&self.b), "{B_host}")
+            .replace(Self::host(&self.c), "{C_host}")
+    }
+}
+
+/// JavaScript string to header bytes (one byte per code point up to U+00FF).
+fn js_bytes(s: &str) -> Vec<u8> {
+    s.chars()
+        .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
+        .collect()
+}
+
+/// Header bytes back to a JavaScript string (isomorphic decode).
+fn js_string(b: &[u8]) -> String {
+    b.iter().map(|b| char::from(*b)).collect()
+}
+
+/// The server side of a scenario: routes and a cookie jar.
+struct Server<'a> {
+    routes: &'a [Route],
+    origins: &'a Origins,
+    jar: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl Server<'_> {
+    fn respond(&self, url: &Url, method: &str) -> (StatusCode, HeaderMap) {
+        let origin = url.origin().ascii_serialization();
+        let route = self.routes.iter().find(|r| {
+            self.origins.fill(&r.origin) == origin
+                && r.path == url.path()
+                && (r.method == "*" || r.method == method)
+        });
+        let Some(route) = route else {
+            return (StatusCode::NOT_FOUND, HeaderMap::new());
+        };
+        let mut headers = HeaderMap::new();
+        for (name, value) in &route.headers {
+            let filled = js_bytes(&self.origins.fill(value));
+            let trimmed = crate::headers::trim_tab_space(&filled);
+            if let (Ok(n), Ok(v)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_bytes(trimmed),
+            ) {
+                headers.append(n, v);
+            }
+        }
+        let status =
+            StatusCode::from_u16(route.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, headers)
+    }
+
+    fn cookie_for(&self, url: &Url) -> Option<String> {
+        let cookies = self.jar.get(url.host_str()?)?;
+        (!cookies.is_empty()).then(|| cookies.iter().cloned().collect::<Vec<_>>().join("; "))
+    }
+
+    fn store(&mut self, url: &Url, headers: &HeaderMap) {
+        let Some(host) = url.host_str() else { return };
+        for v in headers.get_all(http::header::SET_COOKIE) {
+            let text = String::from_utf8_lossy(v.as_bytes());
+            let pair = text.split(';').next().unwrap_or_default().trim().to_owned();
+            if pair.contains('=') {
+                self.jar.entry(host.to_owned()).or_default().insert(pair);
+            }
+        }
+    }
+}
+
+/// How one step compared.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StepReport {
+    /// The vector file's name.
+    pub file: String,
+    /// The scenario.
+    pub id: String,
+    /// The step's index.
+    pub step: usize,
+    /// What the emulator did, with placeholders.
+    pub observed: Expectation,
+    /// Whether every compared field agrees.
+    pub agrees: bool,
+    /// The fields that differ (empty when it agrees).
+    #[serde(skip)]
+    pub differences: Vec<String>,
+    /// Whether `sec_fetch_mode`/`sec_fetch_site` agree on every logged request.
+    #[serde(skip)]
+    pub sec_fetch_agrees: bool,
+    /// Whether `request_headers` agree on every logged request.
+    #[serde(skip)]
+    pub request_headers_agree: bool,
+    /// The console sentence, when `fetch()` rejected.
+    #[serde(skip)]
+    pub console: Option<String>,
+}
+
+/// Runs every step of `scenarios` with `profile`, against the simulated server.
+///
+/// ```
+/// use browser_cors::{conformance::{replay, Scenario}, Profile};
+/// let json = r#"[{"id": "x", "routes": [{"origin": "{B}", "path": "/r", "method": "*", "status": 200,
+///   "headers": [["Access-Control-Allow-Origin", "{A}"]]}],
+///   "steps": [{"fetch": {"url": "{B}/r"}, "expect": {"result": "response", "type": "cors", "status": 200,
+///   "redirected": false, "url": "{B}/r", "headers": [], "server_log": [{"method": "GET", "origin_url": "{B}/r",
+///   "origin": "{A}", "acrm": null, "acrh": null, "cookie": false, "sec_fetch_mode": "cors", "sec_fetch_site": "same-site"}]}}]}]"#;
+/// let scenarios: Vec<Scenario> = serde_json::from_str(json).unwrap();
+/// let reports = replay("example.json", &scenarios, &Profile::chromium());
+/// assert!(reports[0].agrees);
+/// ```
+pub fn replay(file: &str, scenarios: &[Scenario], profile: &Profile) -> Vec<StepReport> {
+    let origins = Origins::default();
+    let base = Instant::now();
+    let mut reports = Vec::new();
+    for scenario in scenarios {
+        let mut cache = PreflightCache::new(profile.cache.capacity);
+        let mut server = Server {
+            routes: &scenario.routes,
+            origins: &origins,
+            jar: BTreeMap::from([(
+                "127.0.0.1".to_owned(),
+                BTreeSet::from(["cred=1".to_owned()]),
+            )]),
+        };
+        let mut now = base;
+        for (index, step) in scenario.steps.iter().enumerate() {
+            now += Duration::from_millis(step.wait_ms);
+            let (observed, console) =
+                run_step(step, &mut server, &mut cache, profile, &origins, now);
+            reports.push(compare(
+                file,
+                &scenario.id,
+                index,
+                &step.expect,
+                observed,
+                console,
+            ));
+        }
+    }
+    reports
+}
+
+fn run_step(
+    step: &Step,
+    server: &mut Server<'_>,
+    cache: &mut PreflightCache,
+    profile: &Profile,
+    origins: &Origins,
+    now: Instant,
+) -> (Expectation, Option<String>) {
+    // An unparsable page origin is opaque: every request is then cross-origin.
+    let page = parse_origin(&origins.a).unwrap_or_else(|_| url::Origin::new_opaque());
+    let raw_url = if step.fetch.url.starts_with('/') {
+        format!("{}{}", origins.a, step.fetch.url)
+    } else {
+        origins.fill(&step.fetch.url)
+    };
+    let network_error = |log| Expectation {
+        result: "network-error".into(),
+        response_type: None,
+        status: None,
+        redirected: None,
+        url: None,
+        headers: None,
+        server_log: log,
+    };
+    let Ok(url) = Url::parse(&raw_url) else {
+        return (
+            network_error(Vec::new()),
+            Some(format!("invalid URL {raw_url}")),
+        );
+    };
+    let mut request = Request::get(url);
+    if let Some(m) = &step.fetch.method {
+        request.method = m.clone();
+    }
+    request.headers = step
+        .fetch
+        .headers
+        .iter()
+        .map(|(n, v)| (n.clone(), js_bytes(v)))
+        .collect();
+    request.mode = step.fetch.mode.unwrap_or_default();
+    request.credentials = step.fetch.credentials.unwrap_or_default();
+    request.redirect = step.fetch.redirect.unwrap_or_default();
+    request.body = step
+        .fetch
+        .body
+        .as_ref()
+        .map(|b| bytes::Bytes::from(b.clone().into_bytes()));
+    let watched: Option<Vec<String>> =
+        (!step.fetch.headers.is_empty() || step.fetch.body.is_some()).then(|| {
+            let mut names: Vec<String> = step
+                .fetch
+                .headers
+                .iter()
+                .map(|(n, _)| n.to_ascii_lowercase())
+                .collect();
+            if step.fetch.body.is_some() {
+                names.push("content-type".into());
+            }
+            names.sort();
+            names.dedup();
+            names
+        });
+
+    let mut fetch = Fetch::new(profile, &page, request);
+    let mut log = Vec::new();
+    // A fetch sends at most 21 hops and their preflights; bound the loop anyway.
+    for _ in 0..100 {
+        match fetch.poll(cache, now) {
+            Action::Send(wire) => {
+                let cookie = match wire.credentials {
+                    Credentials::Include => server.cookie_for(&wire.url),
+                    Credentials::Omit => None,
+                };
+                log.push(log_entry(
+                    &wire,
+                    cookie.as_deref(),
+                    watched.as_deref(),
+                    origins,
+                ));
+                let (status, headers) = server.respond(&wire.url, wire.method.as_str());
+                if wire.credentials == Credentials::Include && wire.kind == RequestKind::Actual {
+                    server.store(&wire.url, &headers);
+                }
+                fetch.on_response_head(status, &headers, cache, now);
+            }
+            Action::Done(Outcome::Response(r)) => {
+                let observed = Expectation {
+                    result: "response".into(),
+                    response_type: Some(r.response_type.as_str().into()),
+                    status: Some(r.status),
+                    redirected: Some(r.redirected),
+                    url: Some(
+                        r.url
+                            .as_ref()
+                            .map(|u| origins.unfill(u.as_str()))
+                            .unwrap_or_default(),
+                    ),
+                    headers: Some(r.header_names()),
+                    server_log: log,
+                };
+                return (observed, None);
+            }
+            Action::Done(Outcome::NetworkError(e)) => {
+                return (network_error(log), Some(e.to_string()));
+            }
+        }
+    }
+    (
+        network_error(log),
+        Some("the fetch did not finish in 100 exchanges".into()),
+    )
+}
+
+fn log_entry(
+    wire: &WireRequest,
+    cookie: Option<&str>,
+    watched: Option<&[String]>,
+    origins: &Origins,
+) -> LogEntry {
+    let get = |name: &str| {
+        wire.headers
+            .get(name)
+            .map(|v| origins.unfill(&js_string(&v)))
+    };
+    let mut origin_url = wire.url.origin().ascii_serialization();
+    origin_url.push_str(wire.url.path());
+    LogEntry {
+        method: wire.method.as_str().to_owned(),
+        origin_url: origins.unfill(&origin_url),
+        origin: get("origin"),
+        acrm: get("access-control-request-method"),
+        acrh: get("access-control-request-headers"),
+        cookie: cookie.is_some(),
+        sec_fetch_mode: get("sec-fetch-mode"),
+        sec_fetch_site: get("sec-fetch-site"),
+        request_headers: watched.map(|names| {
+            names
+                .iter()
+                .map(|n| {
+                    let value = if n == "cookie" {
+                        cookie.map(str::to_owned)
+                    } else {
+                        get(n)
+                    };
+                    (n.clone(), value)
+                })
+                .collect()
+        }),
+    }
+}
+
+fn compare(
+    file: &str,
+    id: &str,
+    step: usize,
+    expect: &Expectation,
+    observed: Expectation,
+    console: Option<String>,
+) -> StepReport {
+    let mut differences = Vec::new();
+    let mut field = |name: &str, same: bool| {
+        if !same {
+            differences.push(name.to_owned());
+        }
+    };
+    field("result", expect.result == observed.result);
+    field("type", expect.response_type == observed.response_type);
+    field("status", expect.status == observed.status);
+    field("redirected", expect.redirected == observed.redirected);
+    field("url", expect.url == observed.url);
+    field("headers", expect.headers == observed.headers);
+    let core = |l: &LogEntry| {
+        (
+            l.method.clone(),
+            l.origin_url.clone(),
+            l.origin.clone(),
+            l.acrm.clone(),
+            l.acrh.clone(),
+            l.cookie,
+        )
+    };
+    if expect.server_log.len() != observed.server_log.len() {
+        differences.push(format!(
+            "server_log (expected {} requests, observed {})",
+            expect.server_log.len(),
+            observed.server_log.len()
+        ));
+    } else {
+        for (i, (e, o)) in expect
+            .server_log
+            .iter()
+            .zip(&observed.server_log)
+            .enumerate()
+        {
+            if core(e) != core(o) {
+                differences.push(format!("server_log[{i}]"));
+            }
+        }
+    }
+    let sec_fetch_agrees = expect.server_log.len() == observed.server_log.len()
+        && expect
+            .server_log
+            .iter()
+            .zip(&observed.server_log)
+            .all(|(e, o)| {
+                e.sec_fetch_mode == o.sec_fetch_mode && e.sec_fetch_site == o.sec_fetch_site
+            });
+    let request_headers_agree = expect.server_log.len() == observed.server_log.len()
+        && expect
+            .server_log
+            .iter()
+            .zip(&observed.server_log)
+            .all(|(e, o)| e.request_headers == o.request_headers);
+    StepReport {
+        file: file.to_owned(),
+        id: id.to_owned(),
+        step,
+        agrees: differences.is_empty(),
+        observed,
+        differences,
+        sec_fetch_agrees,
+        request_headers_agree,
+        console,
+    }
+}
+
+/// The engine a vector file was recorded from, by the first word of its
+/// name (`chromium-156.json` is Chromium); `None` when the name says nothing.
+///
+/// ```
+/// use browser_cors::{conformance::engine_of_file, Engine};
+/// assert_eq!(engine_of_file("spec-tests/vectors/webkit-2.50.json"), Some(Engine::WebKit));
+/// assert_eq!(engine_of_file("mine.json"), None);
+/// ```
+pub fn engine_of_file(path: &str) -> Option<Engine> {
+    let name = std::path::Path::new(path).file_name()?.to_str()?;
+    let word = name.split(['-', '_', '.']).next()?;
+    word.parse().ok()
+}

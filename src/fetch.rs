@@ -1,0 +1,851 @@
+//! The machine: one `fetch()` from start to the browser-visible outcome,
+//! [Fetch § main fetch](https://fetch.spec.whatwg.org/#main-fetch) and the
+//! fetches it calls, without I/O.
+//!
+//! ```
+//! use browser_cors::{Action, Fetch, PreflightCache, Profile, Request, origin::parse_origin};
+//! use std::time::Instant;
+//!
+//! let page = parse_origin("https://app.test").unwrap();
+//! let request = Request::get("https://api.test/items".parse().unwrap()).method("PUT").body("x");
+//! let mut cache = PreflightCache::default();
+//! let now = Instant::now();
+//! let mut fetch = Fetch::new(&Profile::chromium(), &page, request);
+//!
+//! // PUT is not safelisted: the machine asks for a preflight first.
+//! let Action::Send(preflight) = fetch.poll(&mut cache, now) else { panic!() };
+//! assert_eq!(preflight.method, http::Method::OPTIONS);
+//! let answer = http::Response::builder().status(204)
+//!     .header("access-control-allow-origin", "https://app.test")
+//!     .header("access-control-allow-methods", "PUT")
+//!     .body(()).unwrap();
+//! fetch.on_response(&answer, &mut cache, now);
+//!
+//! // Then the PUT itself; its response lacks Access-Control-Allow-Origin.
+//! let Action::Send(put) = fetch.poll(&mut cache, now) else { panic!() };
+//! assert_eq!(put.method, http::Method::PUT);
+//! fetch.on_response(&http::Response::new(()), &mut cache, now);
+//! let Action::Done(outcome) = fetch.poll(&mut cache, now) else { panic!() };
+//! assert_eq!(outcome.error().unwrap().reason.code(), "MissingAllowOriginHeader");
+//! assert_eq!(fetch.trace().len(), 2);
+//! ```
+
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, Method, StatusCode};
+use url::{Origin, Url};
+
+use crate::cache::PreflightCache;
+use crate::check::cors_check;
+use crate::error::{CorsError, InputError, NetworkError, Stage};
+use crate::headers::HeaderList;
+use crate::origin::{FetchSite, is_potentially_trustworthy};
+use crate::preflight::{needs_preflight, validate};
+use crate::profile::{
+    FetchMetadata, HeaderBytesOnWire, PreflightAfterRedirect, PreflightNamesAfterRedirect,
+    PreflightOriginAfterRedirect, PreflightUserAgent, Profile, RedirectCredentials,
+    RepeatedRequestHeader, UserinfoRedirect,
+};
+use crate::redirect::{
+    MAX_REDIRECTS, drop_body_headers, has_credentials, is_redirect_status, location_url,
+    rewritten_method,
+};
+use crate::request::{CredentialsMode, Mode, RedirectMode, Request};
+use crate::response::{Response, ResponseType, filtered};
+use crate::safelist::{
+    cors_unsafe_request_header_names, is_cors_safelisted_method, is_forbidden_method,
+    is_forbidden_request_header, is_no_cors_safelisted_request_header, normalize_method,
+};
+
+/// Whether a request sent on the wire is a preflight or the request itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RequestKind {
+    /// The CORS preflight (`OPTIONS`).
+    Preflight,
+    /// The request script asked for (or one of its redirects).
+    Actual,
+}
+
+/// Whether the browser attaches credentials (cookies, HTTP authentication)
+/// to a request, and stores cookies its response sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Credentials {
+    /// Attach the cookies for the URL; store `Set-Cookie` of the response.
+    Include,
+    /// No cookies either way.
+    Omit,
+}
+
+/// One request the machine wants sent, exactly as the browser would put it
+/// on the wire (apart from `Cookie`, which the caller's jar adds when
+/// [`WireRequest::credentials`] says so).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WireRequest {
+    /// Preflight or actual request.
+    pub kind: RequestKind,
+    /// The method.
+    pub method: Method,
+    /// The URL (with its fragment; send without it).
+    pub url: Url,
+    /// The headers, in the browser's order.
+    pub headers: HeaderList,
+    /// The body (kept on 307/308 redirects).
+    pub body: Option<Bytes>,
+    /// Cookies and HTTP authentication.
+    pub credentials: Credentials,
+}
+
+impl WireRequest {
+    /// The request as an [`http::Request`] (fragment removed). Fails when a
+    /// header value holds bytes the `http` crate cannot carry.
+    ///
+    /// ```
+    /// # use browser_cors::{Action, Fetch, PreflightCache, Profile, Request, origin::parse_origin};
+    /// # let page = parse_origin("https://app.test").unwrap();
+    /// let mut fetch = Fetch::new(&Profile::chromium(), &page, Request::get("https://api.test/#x".parse().unwrap()));
+    /// let Action::Send(req) = fetch.poll(&mut PreflightCache::default(), std::time::Instant::now()) else { panic!() };
+    /// let http_req = req.to_http().unwrap();
+    /// assert_eq!(http_req.uri(), "https://api.test/");
+    /// assert_eq!(http_req.headers()["origin"], "https://app.test");
+    /// ```
+    pub fn to_http(&self) -> Result<http::Request<Bytes>, InputError> {
+        let mut url = self.url.clone();
+        url.set_fragment(None);
+        let mut builder = http::Request::builder()
+            .method(self.method.clone())
+            .uri(url.as_str());
+        if let Some(h) = builder.headers_mut() {
+            *h = self.headers.to_header_map()?;
+        }
+        builder
+            .body(self.body.clone().unwrap_or_default())
+            .map_err(|e| InputError::Url {
+                input: url.to_string(),
+                reason: e.to_string(),
+            })
+    }
+
+    /// The value of a header, as a string (lossy), for assertions.
+    ///
+    /// ```
+    /// # use browser_cors::{Action, Fetch, PreflightCache, Profile, Request, origin::parse_origin};
+    /// # let page = parse_origin("https://app.test").unwrap();
+    /// # let mut fetch = Fetch::new(&Profile::chromium(), &page, Request::get("https://api.test/".parse().unwrap()).header("X-Token", "1"));
+    /// # let Action::Send(preflight) = fetch.poll(&mut PreflightCache::default(), std::time::Instant::now()) else { panic!() };
+    /// assert_eq!(preflight.header("access-control-request-headers").as_deref(), Some("x-token"));
+    /// ```
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .map(|v| String::from_utf8_lossy(&v).into_owned())
+    }
+}
+
+/// What the machine wants next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Send this request and give its response head to [`Fetch::on_response`].
+    Send(WireRequest),
+    /// The fetch is over; this is what script sees.
+    Done(Outcome),
+}
+
+/// The browser-visible result of a `fetch()`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// `fetch()` resolved with this response.
+    Response(Response),
+    /// `fetch()` rejected; the console says why.
+    NetworkError(NetworkError),
+}
+
+impl Outcome {
+    /// The response, if `fetch()` resolved.
+    pub fn response(&self) -> Option<&Response> {
+        match self {
+            Outcome::Response(r) => Some(r),
+            Outcome::NetworkError(_) => None,
+        }
+    }
+
+    /// The error, if `fetch()` rejected.
+    pub fn error(&self) -> Option<&NetworkError> {
+        match self {
+            Outcome::Response(_) => None,
+            Outcome::NetworkError(e) => Some(e),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum State {
+    /// Decide the next request for the current URL.
+    Ready,
+    /// Waiting for the preflight's response.
+    Preflight { names: Vec<String>, origin: String },
+    /// Waiting for the actual request's response.
+    Actual,
+    /// Finished.
+    Done(Outcome),
+}
+
+/// The response tainting of the request ([Fetch § response tainting](https://fetch.spec.whatwg.org/#concept-request-response-tainting)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tainting {
+    Basic,
+    Cors,
+    Opaque,
+}
+
+/// One `fetch()` in progress: a sans-IO state machine.
+///
+/// Call [`Fetch::poll`] for the next [`Action`]; when it says
+/// [`Action::Send`], send the request and hand the response head to
+/// [`Fetch::on_response`]; repeat until [`Action::Done`]. The machine reads no
+/// clock: every call is given `now`.
+#[derive(Debug, Clone)]
+pub struct Fetch {
+    profile: Profile,
+    page: Origin,
+    page_serialized: String,
+    initial_url: Url,
+    url_list: Vec<Url>,
+    method: Method,
+    headers: HeaderList,
+    body: Option<Bytes>,
+    mode: Mode,
+    credentials: CredentialsMode,
+    redirect: RedirectMode,
+    tainted: bool,
+    tainting: Tainting,
+    redirect_count: u32,
+    needed_preflight: bool,
+    preflight_passed: bool,
+    authorization_removed: bool,
+    crossed_origin: bool,
+    start_credentials: bool,
+    pending: Option<WireRequest>,
+    state: State,
+    trace: Vec<WireRequest>,
+}
+
+const BODY_CONTENT_TYPE: &[u8] = b"text/plain;charset=UTF-8";
+
+impl Fetch {
+    /// Starts a `fetch()` of `request` from a page at `page_origin`.
+    ///
+    /// Never fails: arguments `fetch()` would reject (a forbidden method, a
+    /// bad header, `PUT` in `no-cors` mode, ...) make the first
+    /// [`Fetch::poll`] return the network error, with nothing sent.
+    pub fn new(profile: &Profile, page_origin: &Origin, request: Request) -> Fetch {
+        let mut fetch = Fetch {
+            profile: profile.clone(),
+            page: page_origin.clone(),
+            page_serialized: page_origin.ascii_serialization(),
+            initial_url: request.url.clone(),
+            url_list: vec![request.url.clone()],
+            method: Method::GET,
+            headers: HeaderList::new(),
+            body: request.body.clone(),
+            mode: request.mode,
+            credentials: request.credentials,
+            redirect: request.redirect,
+            tainted: false,
+            tainting: Tainting::Basic,
+            redirect_count: 0,
+            needed_preflight: false,
+            preflight_passed: false,
+            authorization_removed: false,
+            crossed_origin: false,
+            start_credentials: false,
+            pending: None,
+            state: State::Ready,
+            trace: Vec::new(),
+        };
+        if let Err(reason) = fetch.construct(&request) {
+            fetch.fail(reason, Stage::Request, None);
+        }
+        fetch.start_credentials = request.credentials == CredentialsMode::Include
+            || (request.credentials == CredentialsMode::SameOrigin
+                && request.url.origin() == fetch.page);
+        fetch
+    }
+
+    /// The `Request` constructor's checks and header guard.
+    fn construct(&mut self, request: &Request) -> Result<(), CorsError> {
+        if has_credentials(&request.url) {
+            return Err(CorsError::UrlHasCredentials);
+        }
+        let raw_method = request.method.as_bytes();
+        if is_forbidden_method(raw_method) {
+            return Err(CorsError::ForbiddenMethod {
+                method: request.method.clone(),
+            });
+        }
+        self.method = normalize_method(raw_method).ok_or_else(|| CorsError::InvalidMethod {
+            method: request.method.clone(),
+        })?;
+        if self.mode == Mode::NoCors && !is_cors_safelisted_method(&self.method) {
+            return Err(CorsError::UnsupportedInNoCors {
+                method: self.method.as_str().to_owned(),
+            });
+        }
+        if self.body.is_some() && (self.method == Method::GET || self.method == Method::HEAD) {
+            return Err(CorsError::BodyNotAllowed {
+                method: self.method.as_str().to_owned(),
+            });
+        }
+        for (name, value) in &request.headers {
+            let mut probe = HeaderList::new();
+            probe
+                .append(name, value)
+                .map_err(|_| CorsError::InvalidHeader { name: name.clone() })?;
+            let Some((n, v)) = probe.iter().next() else {
+                continue;
+            };
+            if is_forbidden_request_header(n.as_str(), v, &self.profile) {
+                continue;
+            }
+            if self.mode == Mode::NoCors {
+                let mut combined = self
+                    .headers
+                    .get(n.as_str())
+                    .map(|c| c.into_owned())
+                    .unwrap_or_default();
+                if !combined.is_empty() || self.headers.contains(n.as_str()) {
+                    combined.extend_from_slice(b", ");
+                }
+                combined.extend_from_slice(v);
+                if !is_no_cors_safelisted_request_header(n.as_str(), &combined, &self.profile) {
+                    continue;
+                }
+            }
+            let (n, v) = (n.clone(), v.to_vec());
+            self.headers
+                .append(n.as_str(), v)
+                .map_err(|_| CorsError::InvalidHeader { name: name.clone() })?;
+        }
+        if self.body.is_some() && !self.headers.contains("content-type") {
+            self.headers
+                .set(http::header::CONTENT_TYPE, BODY_CONTENT_TYPE);
+        }
+        if self.mode == Mode::NoCors && self.redirect != RedirectMode::Follow {
+            return Err(CorsError::NoCorsRedirectMode);
+        }
+        Ok(())
+    }
+
+    /// Every request sent so far, in order (preflights included).
+    pub fn trace(&self) -> &[WireRequest] {
+        &self.trace
+    }
+
+    /// The profile this fetch follows.
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    /// The URL currently requested (the last of the redirect chain).
+    pub fn current_url(&self) -> &Url {
+        // The list starts with one URL and only grows.
+        self.url_list.last().unwrap_or(&self.initial_url)
+    }
+
+    /// Whether the fetch is over.
+    pub fn is_done(&self) -> bool {
+        matches!(self.state, State::Done(_))
+    }
+
+    /// The next action. While a request is outstanding, it is returned again.
+    pub fn poll(&mut self, cache: &mut PreflightCache, now: Instant) -> Action {
+        match &self.state {
+            State::Done(outcome) => return Action::Done(outcome.clone()),
+            State::Preflight { .. } | State::Actual => {
+                if let Some(p) = &self.pending {
+                    return Action::Send(p.clone());
+                }
+            }
+            State::Ready => {}
+        }
+        self.main_fetch(cache, now);
+        match (&self.state, &self.pending) {
+            (State::Done(outcome), _) => Action::Done(outcome.clone()),
+            (_, Some(p)) => Action::Send(p.clone()),
+            (_, None) => {
+                // Not reachable: main fetch always sends or finishes. Fail closed.
+                self.fail(
+                    CorsError::Network {
+                        detail: "internal: no request to send".into(),
+                    },
+                    Stage::Network,
+                    None,
+                );
+                self.poll(cache, now)
+            }
+        }
+    }
+
+    /// The transport could not complete the outstanding request.
+    pub fn on_transport_error(&mut self, detail: impl Into<String>) {
+        if matches!(self.state, State::Done(_)) {
+            return;
+        }
+        let stage = match self.state {
+            State::Preflight { .. } => Stage::Preflight,
+            _ => Stage::Network,
+        };
+        self.fail(
+            CorsError::Network {
+                detail: detail.into(),
+            },
+            stage,
+            None,
+        );
+    }
+
+    /// Gives the machine the response head of the outstanding request.
+    /// Calls in any other state are ignored.
+    pub fn on_response<B>(
+        &mut self,
+        response: &http::Response<B>,
+        cache: &mut PreflightCache,
+        now: Instant,
+    ) {
+        self.on_response_head(response.status(), response.headers(), cache, now);
+    }
+
+    /// [`Fetch::on_response`] with the status and headers given separately.
+    pub fn on_response_head(
+        &mut self,
+        status: StatusCode,
+        headers: &HeaderMap,
+        cache: &mut PreflightCache,
+        now: Instant,
+    ) {
+        let state = std::mem::replace(&mut self.state, State::Ready);
+        self.pending = None;
+        match state {
+            State::Preflight { names, origin } => {
+                self.on_preflight_response(status, headers, &names, &origin, cache, now)
+            }
+            State::Actual => self.on_actual_response(status, headers, cache),
+            other => self.state = other,
+        }
+    }
+
+    fn fail(&mut self, reason: CorsError, stage: Stage, status: Option<u16>) {
+        let url = self.current_url().clone();
+        let initial_url = self.initial_url.clone();
+        self.pending = None;
+        self.state = State::Done(Outcome::NetworkError(NetworkError {
+            reason,
+            stage,
+            url,
+            initial_url,
+            origin: self.page_serialized.clone(),
+            status,
+            engine: self.profile.engine,
+        }));
+    }
+
+    fn finish(&mut self, response: Response) {
+        self.pending = None;
+        self.state = State::Done(Outcome::Response(response));
+    }
+
+    /// The serialization of the request's origin: `null` once tainted.
+    fn origin_value(&self) -> String {
+        if self.tainted {
+            "null".to_owned()
+        } else {
+            self.page_serialized.clone()
+        }
+    }
+
+    /// [Main fetch](https://fetch.spec.whatwg.org/#main-fetch) for the current URL.
+    fn main_fetch(&mut self, cache: &mut PreflightCache, now: Instant) {
+        let url = self.current_url().clone();
+        let stage = if self.redirect_count > 0 {
+            Stage::Redirect
+        } else {
+            Stage::Request
+        };
+        if !self.tainted && url.origin() == self.page && self.tainting == Tainting::Basic {
+            return self.send_actual();
+        }
+        match self.mode {
+            Mode::SameOrigin => self.fail(CorsError::DisallowedByMode, stage, None),
+            Mode::NoCors => {
+                self.tainting = Tainting::Opaque;
+                self.send_actual();
+            }
+            Mode::Cors => {
+                if !matches!(url.scheme(), "http" | "https") {
+                    return self.fail(
+                        CorsError::CorsDisabledScheme {
+                            scheme: url.scheme().to_owned(),
+                        },
+                        stage,
+                        None,
+                    );
+                }
+                self.tainting = Tainting::Cors;
+                let mut names = cors_unsafe_request_header_names(&self.headers, &self.profile);
+                let needed = needs_preflight(&self.method, &names);
+                let sticky = self.profile.preflight_after_redirect
+                    == PreflightAfterRedirect::WhenOriginalWas
+                    && self.needed_preflight
+                    && self.redirect_count > 0;
+                if self.redirect_count == 0
+                    || self.profile.preflight_after_redirect == PreflightAfterRedirect::WhenNeeded
+                {
+                    self.needed_preflight |= needed;
+                }
+                if (needed || sticky) && !self.preflight_passed {
+                    if self.authorization_removed
+                        && self.profile.preflight_names_after_redirect
+                            == PreflightNamesAfterRedirect::BeforeAuthorizationRemoval
+                        && !names.iter().any(|n| n == "authorization")
+                    {
+                        names.push("authorization".to_owned());
+                        names.sort();
+                    }
+                    if !cache.lookup(
+                        &self.profile,
+                        &self.page_serialized,
+                        url.as_str(),
+                        &self.method,
+                        &names,
+                        self.credentials,
+                        now,
+                    ) {
+                        return self.send_preflight(names);
+                    }
+                }
+                self.send_actual();
+            }
+        }
+    }
+
+    /// Adds `Sec-Fetch-*` for a request to `url` with the given site.
+    fn add_fetch_metadata(&self, headers: &mut HeaderList, url: &Url, mode: &str, site: FetchSite) {
+        if !is_potentially_trustworthy(url) {
+            return;
+        }
+        headers.set(HeaderName::from_static("sec-fetch-mode"), mode);
+        headers.set(HeaderName::from_static("sec-fetch-site"), site.as_str());
+        headers.set(HeaderName::from_static("sec-fetch-dest"), "empty");
+    }
+
+    /// [CORS-preflight fetch](https://fetch.spec.whatwg.org/#cors-preflight-fetch-0), steps 1–5.
+    fn send_preflight(&mut self, names: Vec<String>) {
+        let url = self.current_url().clone();
+        let origin = match self.profile.preflight_origin_after_redirect {
+            PreflightOriginAfterRedirect::Tainted => self.origin_value(),
+            PreflightOriginAfterRedirect::PageOrigin => self.page_serialized.clone(),
+        };
+        let mut headers = HeaderList::new();
+        headers.set(http::header::ACCEPT, "*/*");
+        headers.set(
+            http::header::ACCESS_CONTROL_REQUEST_METHOD,
+            self.method.as_str(),
+        );
+        if !names.is_empty() {
+            headers.set(
+                http::header::ACCESS_CONTROL_REQUEST_HEADERS,
+                names.join(","),
+            );
+        }
+        headers.set(http::header::ORIGIN, origin.as_str());
+        let user_agent = match self.profile.preflight_user_agent {
+            PreflightUserAgent::RequestValue => self
+                .headers
+                .get("user-agent")
+                .map(|v| v.into_owned())
+                .unwrap_or_else(|| self.profile.defaults.user_agent.as_bytes().to_vec()),
+            PreflightUserAgent::BrowserDefault => {
+                self.profile.defaults.user_agent.as_bytes().to_vec()
+            }
+        };
+        headers.set(http::header::USER_AGENT, user_agent);
+        headers.set(
+            http::header::ACCEPT_LANGUAGE,
+            self.profile.defaults.accept_language,
+        );
+        let site = FetchSite::of_chain(&self.page, [&url]);
+        self.add_fetch_metadata(&mut headers, &url, "cors", site);
+        let request = WireRequest {
+            kind: RequestKind::Preflight,
+            method: Method::OPTIONS,
+            url,
+            headers,
+            body: None,
+            credentials: Credentials::Omit,
+        };
+        self.trace.push(request.clone());
+        self.pending = Some(request);
+        self.state = State::Preflight { names, origin };
+    }
+
+    /// Builds and sends the actual request (HTTP-network-or-cache fetch's header steps).
+    fn send_actual(&mut self) {
+        let url = self.current_url().clone();
+        let mut headers = HeaderList::new();
+        let firefox_style =
+            self.profile.repeated_request_header == RepeatedRequestHeader::EachOnItsOwn;
+        for (name, mut value) in self.headers.combined() {
+            if firefox_style && name == http::header::CONTENT_TYPE && self.body.is_some() {
+                value = self
+                    .headers
+                    .first("content-type")
+                    .map(<[u8]>::to_vec)
+                    .unwrap_or(value);
+            }
+            if name == http::header::RANGE && self.profile.defaults.canonical_range {
+                value = crate::range::canonical_range(&value);
+            }
+            if self.profile.header_bytes_on_wire == HeaderBytesOnWire::Utf8
+                && value.iter().any(|b| *b >= 0x80)
+            {
+                value = value
+                    .iter()
+                    .map(|b| char::from(*b))
+                    .collect::<String>()
+                    .into_bytes();
+            }
+            headers.set(name, value);
+        }
+        let cors_or_unsafe = self.tainting == Tainting::Cors
+            || (self.method != Method::GET && self.method != Method::HEAD);
+        if cors_or_unsafe {
+            headers.set(http::header::ORIGIN, self.origin_value());
+        }
+        headers.set_default(http::header::ACCEPT, "*/*");
+        headers.set_default(
+            http::header::ACCEPT_LANGUAGE,
+            self.profile.defaults.accept_language,
+        );
+        headers.set_default(http::header::USER_AGENT, self.profile.defaults.user_agent);
+        let metadata = match self.profile.fetch_metadata {
+            FetchMetadata::Chain => Some(FetchSite::of_chain(&self.page, &self.url_list)),
+            FetchMetadata::CrossSiteAfterRedirect => {
+                let site = FetchSite::of_chain(&self.page, &self.url_list);
+                Some(if self.url_list.len() > 1 && site == FetchSite::SameSite {
+                    FetchSite::CrossSite
+                } else {
+                    site
+                })
+            }
+            FetchMetadata::NoneAfterCrossOriginRedirect => (!(self.mode == Mode::Cors
+                && self.crossed_origin))
+                .then(|| FetchSite::of_chain(&self.page, &self.url_list)),
+        };
+        if let Some(site) = metadata {
+            self.add_fetch_metadata(&mut headers, &url, self.mode.as_str(), site);
+        }
+        let include = match self.credentials {
+            CredentialsMode::Include => true,
+            CredentialsMode::Omit => false,
+            CredentialsMode::SameOrigin => {
+                self.tainting == Tainting::Basic
+                    || (self.mode == Mode::NoCors
+                        && self.profile.redirect_credentials == RedirectCredentials::DecidedAtStart
+                        && self.start_credentials)
+            }
+        };
+        let request = WireRequest {
+            kind: RequestKind::Actual,
+            method: self.method.clone(),
+            url,
+            headers,
+            body: self.body.clone(),
+            credentials: if include {
+                Credentials::Include
+            } else {
+                Credentials::Omit
+            },
+        };
+        self.trace.push(request.clone());
+        self.pending = Some(request);
+        self.state = State::Actual;
+    }
+
+    fn on_preflight_response(
+        &mut self,
+        status: StatusCode,
+        headers: &HeaderMap,
+        names: &[String],
+        origin: &str,
+        cache: &mut PreflightCache,
+        now: Instant,
+    ) {
+        let code = Some(status.as_u16());
+        if is_redirect_status(status) && headers.contains_key(http::header::LOCATION) {
+            return self.fail(
+                CorsError::PreflightDisallowedRedirect,
+                Stage::Preflight,
+                code,
+            );
+        }
+        let validation = validate(
+            status,
+            headers,
+            origin,
+            &self.method,
+            names,
+            self.credentials,
+            &self.profile,
+        );
+        if let Some(result) = &validation.cacheable {
+            let url = self.current_url().as_str().to_owned();
+            cache.store(&self.profile, &self.page_serialized, &url, result, now);
+        }
+        match validation.outcome {
+            Ok(()) => {
+                self.preflight_passed = true;
+                self.state = State::Ready;
+            }
+            Err(e) => self.fail(e, Stage::Preflight, code),
+        }
+    }
+
+    fn on_actual_response(
+        &mut self,
+        status: StatusCode,
+        headers: &HeaderMap,
+        cache: &mut PreflightCache,
+    ) {
+        let code = Some(status.as_u16());
+        let location = if is_redirect_status(status) {
+            location_url(headers, self.current_url())
+        } else {
+            None
+        };
+        let stage = if location.is_some() {
+            Stage::Redirect
+        } else {
+            Stage::Response
+        };
+        if self.tainting == Tainting::Cors {
+            let credentials = if location.is_some()
+                && self.profile.redirect_credentials == RedirectCredentials::DecidedAtStart
+                && self.start_credentials
+            {
+                CredentialsMode::Include
+            } else {
+                self.credentials
+            };
+            if let Err(e) = cors_check(
+                headers,
+                &self.origin_value(),
+                credentials,
+                self.profile.engine,
+            ) {
+                if self.profile.cache.drop_on_actual_failure {
+                    let url = self.current_url().as_str().to_owned();
+                    cache.remove(&self.page_serialized, &url);
+                }
+                return self.fail(e, stage, code);
+            }
+        }
+        let Some(location) = location else {
+            let response_type = match self.tainting {
+                Tainting::Basic => ResponseType::Basic,
+                Tainting::Cors => ResponseType::Cors,
+                Tainting::Opaque => ResponseType::Opaque,
+            };
+            let response = filtered(
+                response_type,
+                status,
+                headers,
+                &self.url_list,
+                self.credentials,
+            );
+            return self.finish(response);
+        };
+        match self.redirect {
+            RedirectMode::Error => {
+                self.fail(CorsError::RedirectDisallowedByMode, Stage::Redirect, code)
+            }
+            RedirectMode::Manual => {
+                let response = filtered(
+                    ResponseType::OpaqueRedirect,
+                    status,
+                    headers,
+                    &self.url_list,
+                    self.credentials,
+                );
+                self.finish(response);
+            }
+            RedirectMode::Follow => match location {
+                Ok(url) => self.follow(url, status),
+                Err(value) => self.fail(
+                    CorsError::InvalidRedirectLocation { location: value },
+                    Stage::Redirect,
+                    code,
+                ),
+            },
+        }
+    }
+
+    /// [HTTP-redirect fetch](https://fetch.spec.whatwg.org/#http-redirect-fetch), steps 5–19.
+    fn follow(&mut self, location: Url, status: StatusCode) {
+        let code = Some(status.as_u16());
+        if !matches!(location.scheme(), "http" | "https") {
+            return self.fail(
+                CorsError::CorsDisabledScheme {
+                    scheme: location.scheme().to_owned(),
+                },
+                Stage::Redirect,
+                code,
+            );
+        }
+        if self.redirect_count >= MAX_REDIRECTS {
+            return self.fail(CorsError::TooManyRedirects, Stage::Redirect, code);
+        }
+        self.redirect_count += 1;
+        let current_origin = self.current_url().origin();
+        let location_origin = location.origin();
+        if has_credentials(&location) {
+            let refuse = match self.profile.userinfo_redirect {
+                UserinfoRedirect::AlwaysFail => true,
+                UserinfoRedirect::FailCrossOriginCors => {
+                    self.mode == Mode::Cors
+                        && (self.tainting == Tainting::Cors || location_origin != self.page)
+                }
+            };
+            if refuse {
+                return self.fail(
+                    CorsError::RedirectContainsCredentials {
+                        location: location.to_string(),
+                    },
+                    Stage::Redirect,
+                    code,
+                );
+            }
+        }
+        if current_origin != self.page && location_origin != current_origin {
+            self.tainted = true;
+        }
+        if let Some(method) = rewritten_method(status, &self.method) {
+            self.method = method;
+            self.body = None;
+            drop_body_headers(&mut self.headers);
+        }
+        if location_origin != current_origin {
+            self.crossed_origin = true;
+            if self.profile.strip_authorization_cross_origin
+                && self.headers.contains("authorization")
+            {
+                self.headers.remove("authorization");
+                self.authorization_removed = true;
+            }
+        }
+        self.url_list.push(location);
+        self.preflight_passed = false;
+        self.state = State::Ready;
+    }
+}

@@ -1,0 +1,384 @@
+//! Header lists and the small parsers of header values the CORS protocol
+//! needs: [Fetch § headers](https://fetch.spec.whatwg.org/#terminology-headers).
+//!
+//! Request headers set by script are kept in a [`HeaderList`], not in an
+//! [`http::HeaderMap`], because `fetch()` accepts header values the `http`
+//! crate refuses (a DEL byte, for instance) and the browser sends them.
+
+use http::{HeaderMap, HeaderName, HeaderValue};
+
+use crate::error::InputError;
+
+/// [HTTP whitespace](https://fetch.spec.whatwg.org/#http-whitespace-byte): tab, LF, CR, space.
+pub(crate) fn is_http_whitespace(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | b'\r' | b' ')
+}
+
+/// [HTTP tab or space](https://fetch.spec.whatwg.org/#http-tab-or-space).
+pub(crate) fn is_http_tab_or_space(b: u8) -> bool {
+    matches!(b, b'\t' | b' ')
+}
+
+/// Removes leading and trailing [HTTP whitespace](https://fetch.spec.whatwg.org/#concept-header-value-normalize).
+pub fn normalize_value(value: &[u8]) -> &[u8] {
+    trim_with(value, is_http_whitespace)
+}
+
+/// Removes leading and trailing HTTP tab-or-space bytes (what an HTTP/1.1
+/// parser strips around a field value).
+pub(crate) fn trim_tab_space(value: &[u8]) -> &[u8] {
+    trim_with(value, is_http_tab_or_space)
+}
+
+fn trim_with(value: &[u8], strip: fn(u8) -> bool) -> &[u8] {
+    let start = value.iter().position(|b| !strip(*b)).unwrap_or(value.len());
+    let end = value
+        .iter()
+        .rposition(|b| !strip(*b))
+        .map_or(start, |i| i + 1);
+    value.get(start..end).unwrap_or_default()
+}
+
+/// Whether `b` is an [HTTP token code point](https://mimesniff.spec.whatwg.org/#http-token-code-point).
+pub(crate) fn is_token_byte(b: u8) -> bool {
+    matches!(b,
+        b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`'
+        | b'|' | b'~' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z')
+}
+
+/// Whether `s` is a non-empty [token](https://httpwg.org/specs/rfc9110.html#tokens).
+pub fn is_token(s: &[u8]) -> bool {
+    !s.is_empty() && s.iter().copied().all(is_token_byte)
+}
+
+/// Whether a byte sequence is a valid [header value](https://fetch.spec.whatwg.org/#header-value)
+/// once normalized: no NUL, CR or LF.
+pub(crate) fn is_valid_value(value: &[u8]) -> bool {
+    !value.iter().any(|b| matches!(b, 0 | b'\r' | b'\n'))
+}
+
+/// All the values of `name` in a response, joined by `, ` the way
+/// [get](https://fetch.spec.whatwg.org/#concept-header-list-get) combines them,
+/// each line trimmed of the tabs and spaces an HTTP parser removes.
+/// `None` when the header is absent.
+pub fn get_combined(headers: &HeaderMap, name: &HeaderName) -> Option<Vec<u8>> {
+    let mut out: Option<Vec<u8>> = None;
+    for value in headers.get_all(name) {
+        let v = trim_tab_space(value.as_bytes());
+        match out.as_mut() {
+            None => out = Some(v.to_vec()),
+            Some(buf) => {
+                buf.extend_from_slice(b", ");
+                buf.extend_from_slice(v);
+            }
+        }
+    }
+    out
+}
+
+/// Parses a comma-separated list of tokens, as Chromium parses
+/// `Access-Control-Allow-Methods`, `-Allow-Headers` and `-Expose-Headers`:
+/// items are trimmed, empty items skipped, and one item that is not a token
+/// makes the whole list invalid (`None`).
+/// [Fetch § extract header list values](https://fetch.spec.whatwg.org/#extract-header-list-values)
+///
+/// ```
+/// use browser_cors::headers::parse_token_list;
+/// assert_eq!(parse_token_list(b" GET , PUT ,,DELETE ").unwrap(), ["GET", "PUT", "DELETE"]);
+/// assert!(parse_token_list(b"PUT;").is_none());
+/// assert!(parse_token_list(b"").unwrap().is_empty());
+/// ```
+pub fn parse_token_list(value: &[u8]) -> Option<Vec<String>> {
+    let mut items = Vec::new();
+    for item in value.split(|b| *b == b',') {
+        let item = normalize_value(item);
+        if item.is_empty() {
+            continue;
+        }
+        if !is_token(item) {
+            return None;
+        }
+        // Tokens are ASCII, so this never fails.
+        items.push(String::from_utf8_lossy(item).into_owned());
+    }
+    Some(items)
+}
+
+/// The [header list](https://fetch.spec.whatwg.org/#concept-header-list) of a
+/// request as script gave it to `fetch()`: names lowercased (they are
+/// case-insensitive), values normalized (leading and trailing whitespace
+/// removed), entries in the order appended; [`HeaderList::get`] combines the
+/// values of one name with `, `.
+///
+/// ```
+/// use browser_cors::HeaderList;
+/// let mut h = HeaderList::new();
+/// h.append("Accept", "text/html").unwrap();
+/// h.append("accept", " text/plain ").unwrap();
+/// assert_eq!(h.get("ACCEPT").as_deref(), Some(&b"text/html, text/plain"[..]));
+/// assert!(h.append("X-Bad", "a\r\nb").is_err());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HeaderList {
+    entries: Vec<(HeaderName, Vec<u8>)>,
+}
+
+impl HeaderList {
+    /// An empty list.
+    ///
+    /// ```
+    /// assert!(browser_cors::HeaderList::new().is_empty());
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends a header as `Headers.append()` does: the name must be a token,
+    /// the value is normalized and must not contain NUL, CR or LF.
+    ///
+    /// ```
+    /// let mut h = browser_cors::HeaderList::new();
+    /// assert!(h.append("X Bad", "1").is_err()); // a space is not a token byte
+    /// h.append("X-Custom", [b'1', 0x7f]).unwrap(); // DEL is a valid value byte
+    /// ```
+    pub fn append(
+        &mut self,
+        name: impl AsRef<[u8]>,
+        value: impl AsRef<[u8]>,
+    ) -> Result<(), InputError> {
+        let name = parse_name(name.as_ref())?;
+        let value = normalize_value(value.as_ref());
+        if !is_valid_value(value) {
+            return Err(InputError::HeaderValue {
+                name: name.as_str().to_owned(),
+            });
+        }
+        self.entries.push((name, value.to_vec()));
+        Ok(())
+    }
+
+    /// Sets `name` to `value`, replacing any earlier value (the browser's own
+    /// headers are set this way). The value is taken as given.
+    pub(crate) fn set(&mut self, name: HeaderName, value: impl Into<Vec<u8>>) {
+        let value = value.into();
+        let first = self.entries.iter().position(|(n, _)| *n == name);
+        self.entries.retain(|(n, _)| *n != name);
+        match first {
+            Some(i) if i <= self.entries.len() => self.entries.insert(i, (name, value)),
+            _ => self.entries.push((name, value)),
+        }
+    }
+
+    /// Sets a header only when the list does not have it yet.
+    pub(crate) fn set_default(&mut self, name: HeaderName, value: impl Into<Vec<u8>>) {
+        if !self.contains(name.as_str()) {
+            self.entries.push((name, value.into()));
+        }
+    }
+
+    /// The (combined) value of `name`, compared case-insensitively.
+    ///
+    /// ```
+    /// let mut h = browser_cors::HeaderList::new();
+    /// h.append("X-A", "1").unwrap();
+    /// assert_eq!(h.get("x-a").as_deref(), Some(&b"1"[..]));
+    /// assert_eq!(h.get("x-b"), None);
+    /// ```
+    pub fn get(&self, name: &str) -> Option<std::borrow::Cow<'_, [u8]>> {
+        let mut values = self
+            .entries
+            .iter()
+            .filter(|(n, _)| n.as_str().eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_slice());
+        let first = values.next()?;
+        match values.next() {
+            None => Some(std::borrow::Cow::Borrowed(first)),
+            Some(second) => {
+                let mut buf = first.to_vec();
+                for v in std::iter::once(second).chain(values) {
+                    buf.extend_from_slice(b", ");
+                    buf.extend_from_slice(v);
+                }
+                Some(std::borrow::Cow::Owned(buf))
+            }
+        }
+    }
+
+    /// The first value of `name`, as appended.
+    pub(crate) fn first(&self, name: &str) -> Option<&[u8]> {
+        self.entries
+            .iter()
+            .find(|(n, _)| n.as_str().eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_slice())
+    }
+
+    /// One entry per name, in the order first appended, values combined
+    /// with `, ` ([sort and combine](https://fetch.spec.whatwg.org/#concept-header-list-sort-and-combine)
+    /// without the sorting).
+    pub fn combined(&self) -> Vec<(HeaderName, Vec<u8>)> {
+        let mut out: Vec<(HeaderName, Vec<u8>)> = Vec::with_capacity(self.entries.len());
+        for (name, value) in &self.entries {
+            match out.iter_mut().find(|(n, _)| n == name) {
+                Some((_, v)) => {
+                    v.extend_from_slice(b", ");
+                    v.extend_from_slice(value);
+                }
+                None => out.push((name.clone(), value.clone())),
+            }
+        }
+        out
+    }
+
+    /// Whether the list has a header named `name` (case-insensitively).
+    ///
+    /// ```
+    /// let mut h = browser_cors::HeaderList::new();
+    /// h.append("Content-Type", "text/plain").unwrap();
+    /// assert!(h.contains("content-type"));
+    /// ```
+    pub fn contains(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// Removes every header named `name`.
+    pub(crate) fn remove(&mut self, name: &str) {
+        self.entries
+            .retain(|(n, _)| !n.as_str().eq_ignore_ascii_case(name));
+    }
+
+    /// The entries, in the order appended.
+    ///
+    /// ```
+    /// let mut h = browser_cors::HeaderList::new();
+    /// h.append("X-B", "1").unwrap();
+    /// h.append("X-A", "2").unwrap();
+    /// let names: Vec<_> = h.iter().map(|(n, _)| n.as_str()).collect();
+    /// assert_eq!(names, ["x-b", "x-a"]);
+    /// ```
+    pub fn iter(&self) -> impl Iterator<Item = (&HeaderName, &[u8])> {
+        self.entries.iter().map(|(n, v)| (n, v.as_slice()))
+    }
+
+    /// How many entries the list holds.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the list is empty.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The list as an [`http::HeaderMap`]. Fails, naming the header, when a
+    /// value holds a byte the `http` crate cannot carry (a control byte such
+    /// as DEL) — a browser would send it, an `http`-based client cannot.
+    ///
+    /// ```
+    /// let mut h = browser_cors::HeaderList::new();
+    /// h.append("X-A", "1").unwrap();
+    /// assert_eq!(h.to_header_map().unwrap()["x-a"], "1");
+    /// ```
+    pub fn to_header_map(&self) -> Result<HeaderMap, InputError> {
+        let mut map = HeaderMap::with_capacity(self.entries.len());
+        for (name, value) in &self.entries {
+            let v = HeaderValue::from_bytes(value).map_err(|_| InputError::HeaderValue {
+                name: name.as_str().to_owned(),
+            })?;
+            map.append(name.clone(), v);
+        }
+        Ok(map)
+    }
+}
+
+impl TryFrom<&HeaderMap> for HeaderList {
+    type Error = InputError;
+
+    /// Takes every line of an [`http::HeaderMap`], in order, as `append` would.
+    ///
+    /// ```
+    /// let mut map = http::HeaderMap::new();
+    /// map.append("x-a", http::HeaderValue::from_static("1"));
+    /// map.append("x-a", http::HeaderValue::from_static("2"));
+    /// let list = browser_cors::HeaderList::try_from(&map).unwrap();
+    /// assert_eq!(list.get("x-a").as_deref(), Some(&b"1, 2"[..]));
+    /// ```
+    fn try_from(map: &HeaderMap) -> Result<Self, Self::Error> {
+        let mut list = HeaderList::new();
+        for (name, value) in map {
+            list.append(name.as_str(), value.as_bytes())?;
+        }
+        Ok(list)
+    }
+}
+
+impl<N: AsRef<[u8]>, V: AsRef<[u8]>> FromIterator<(N, V)> for HeaderList {
+    /// Builds a list from pairs, silently skipping pairs that are invalid.
+    /// Use [`HeaderList::append`] to learn about them.
+    fn from_iter<T: IntoIterator<Item = (N, V)>>(iter: T) -> Self {
+        let mut list = HeaderList::new();
+        for (n, v) in iter {
+            let _ = list.append(n, v);
+        }
+        list
+    }
+}
+
+fn parse_name(name: &[u8]) -> Result<HeaderName, InputError> {
+    if !is_token(name) {
+        return Err(InputError::HeaderName {
+            name: String::from_utf8_lossy(name).into_owned(),
+        });
+    }
+    HeaderName::from_bytes(name).map_err(|_| InputError::HeaderName {
+        name: String::from_utf8_lossy(name).into_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_strips_http_whitespace_only() {
+        assert_eq!(normalize_value(b" \t a b \r\n"), b"a b");
+        assert_eq!(normalize_value(b"   "), b"");
+        assert_eq!(normalize_value(b"\x0ba\x0b"), b"\x0ba\x0b");
+    }
+
+    #[test]
+    fn token_list_rules() {
+        assert_eq!(parse_token_list(b"x-a, X-B").unwrap(), ["x-a", "X-B"]);
+        assert!(parse_token_list(b"x-a;, x-b").is_none());
+        assert!(parse_token_list(b"a b").is_none());
+        assert_eq!(parse_token_list(b" , ,").unwrap().len(), 0);
+        assert_eq!(parse_token_list(b"*").unwrap(), ["*"]);
+    }
+
+    #[test]
+    fn combined_response_values_are_trimmed_and_joined() {
+        let mut map = HeaderMap::new();
+        let n = HeaderName::from_static("access-control-allow-origin");
+        map.append(n.clone(), HeaderValue::from_static("  a  "));
+        map.append(n.clone(), HeaderValue::from_static("b"));
+        assert_eq!(get_combined(&map, &n).unwrap(), b"a, b");
+        assert!(get_combined(&map, &HeaderName::from_static("x")).is_none());
+    }
+
+    #[test]
+    fn list_rejects_nul_cr_lf_and_bad_names() {
+        let mut h = HeaderList::new();
+        assert!(h.append("X", [b'a', 0]).is_err());
+        assert!(h.append("X", "a\nb").is_err());
+        assert!(h.append("", "a").is_err());
+        assert!(h.append("X(", "a").is_err());
+        assert!(h.append("X", "").is_ok());
+        assert_eq!(h.get("x").as_deref(), Some(&b""[..]));
+    }
+
+    #[test]
+    fn header_map_conversion_reports_unrepresentable_bytes() {
+        let mut h = HeaderList::new();
+        h.append("Accept", b"a\x7fb").unwrap();
+        assert!(h.to_header_map().is_err());
+    }
+}

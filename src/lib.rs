@@ -1,0 +1,67 @@
+//! # browser-cors
+//!
+//! What a browser does about CORS, without a browser. `browser-cors` puts the
+//! browser's half of the [Fetch standard](https://fetch.spec.whatwg.org/)
+//! between an HTTP client and the network: it decides whether a preflight is
+//! needed and builds it, checks every response the way Chromium (or Firefox,
+//! or WebKit) does, filters what script may read, follows redirects under
+//! CORS rules, keeps a preflight cache, and explains each refusal in the
+//! words of the browser's console.
+//!
+//! The core is a sans-IO state machine, [`Fetch`]: it is given requests,
+//! response heads and the current time, and answers with the next request to
+//! send or the final, browser-visible [`Outcome`].
+//!
+//! ```
+//! use browser_cors::{Action, Fetch, PreflightCache, Profile, Request, origin::parse_origin};
+//! use std::time::Instant;
+//!
+//! let page = parse_origin("https://app.example").unwrap();
+//! let req = Request::get("https://api.example/data".parse().unwrap()).header("X-Token", "secret");
+//! let (mut cache, now) = (PreflightCache::default(), Instant::now());
+//! let mut fetch = Fetch::new(&Profile::chromium(), &page, req);
+//! let Action::Send(preflight) = fetch.poll(&mut cache, now) else { unreachable!() };
+//! assert_eq!(preflight.header("access-control-request-headers").as_deref(), Some("x-token"));
+//! // The server forgot Access-Control-Allow-Headers:
+//! let answer = http::Response::builder().status(204)
+//!     .header("access-control-allow-origin", "https://app.example").body(()).unwrap();
+//! fetch.on_response(&answer, &mut cache, now);
+//! let Action::Done(outcome) = fetch.poll(&mut cache, now) else { unreachable!() };
+//! assert!(outcome.error().unwrap().to_string().ends_with(
+//!     "Request header field x-token is not allowed by Access-Control-Allow-Headers in preflight response."));
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
+
+pub mod cache;
+pub mod check;
+pub mod conformance;
+pub mod error;
+pub mod fetch;
+pub mod headers;
+pub mod mime;
+pub mod origin;
+pub mod preflight;
+pub mod profile;
+pub mod range;
+pub mod redirect;
+pub mod request;
+pub mod response;
+pub mod safelist;
+
+pub use cache::PreflightCache;
+pub use error::{CorsError, InputError, NetworkError, Stage};
+pub use fetch::{Action, Credentials, Fetch, Outcome, RequestKind, WireRequest};
+pub use headers::HeaderList;
+pub use profile::{Engine, Profile};
+pub use request::{CredentialsMode, Mode, RedirectMode, Request};
+pub use response::{Response, ResponseType};

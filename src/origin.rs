@@ -1,0 +1,248 @@
+//! Origins and sites: [HTML § origin](https://html.spec.whatwg.org/multipage/browsers.html#origin).
+//!
+//! Origins are [`url::Origin`] values (tuple or opaque); this room adds the
+//! relations the Fetch standard needs: same origin, same site (schemelessly,
+//! with the bundled public suffix list), and the `Sec-Fetch-Site` relation
+//! over a redirect chain.
+
+use std::sync::LazyLock;
+
+use publicsuffix::{List, Psl};
+use url::{Host, Origin, Url};
+
+use crate::error::InputError;
+
+/// The public suffix list shipped inside the crate (no network at run time).
+///
+/// It is immutable data parsed once on first use, like a table in a binary;
+/// nothing in the crate writes to it.
+static PUBLIC_SUFFIXES: LazyLock<List> = LazyLock::new(|| {
+    include_str!("../data/public_suffix_list.dat")
+        .parse()
+        .unwrap_or_default()
+});
+
+/// Parses a page origin such as `https://app.example` or `http://127.0.0.1:8080`.
+///
+/// Accepts a serialized origin (scheme, host and optional port, nothing else)
+/// or the literal `null` (a new opaque origin). Anything with a path, query,
+/// fragment or userinfo is refused, because a browser's origin never has them.
+///
+/// ```
+/// let o = browser_cors::origin::parse_origin("https://app.example").unwrap();
+/// assert_eq!(o.ascii_serialization(), "https://app.example");
+/// assert!(browser_cors::origin::parse_origin("https://app.example/path").is_err());
+/// ```
+pub fn parse_origin(input: &str) -> Result<Origin, InputError> {
+    let trimmed = input.trim();
+    if trimmed == "null" {
+        return Ok(Origin::new_opaque());
+    }
+    let url = Url::parse(trimmed).map_err(|_| InputError::Origin {
+        input: input.to_owned(),
+        reason: "not an absolute URL",
+    })?;
+    let bad = |reason| InputError::Origin {
+        input: input.to_owned(),
+        reason,
+    };
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("an origin has no userinfo"));
+    }
+    if url.path() != "/" || trimmed.ends_with('/') {
+        return Err(bad("an origin has no path (not even a trailing '/')"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("an origin has no query or fragment"));
+    }
+    let origin = url.origin();
+    if !origin.is_tuple() {
+        return Err(bad("this scheme has an opaque origin"));
+    }
+    Ok(origin)
+}
+
+/// [Same origin](https://html.spec.whatwg.org/multipage/browsers.html#same-origin).
+///
+/// ```
+/// use browser_cors::origin::{parse_origin, same_origin};
+/// let a = parse_origin("http://a.test").unwrap();
+/// assert!(same_origin(&a, &a.clone()));
+/// assert!(!same_origin(&a, &parse_origin("http://a.test:81").unwrap()));
+/// ```
+pub fn same_origin(a: &Origin, b: &Origin) -> bool {
+    a == b
+}
+
+/// The site of a host: its registrable domain, or the host itself when it has
+/// none (an IP address, `localhost`, a public suffix).
+///
+/// [HTML § obtain a site](https://html.spec.whatwg.org/multipage/browsers.html#obtain-a-site);
+/// IP addresses are never looked up in the public suffix list.
+fn host_site(host: &Host<String>) -> String {
+    match host {
+        Host::Domain(domain) => PUBLIC_SUFFIXES
+            .domain(domain.as_bytes())
+            .and_then(|d| std::str::from_utf8(d.as_bytes()).ok().map(str::to_owned))
+            .unwrap_or_else(|| domain.clone()),
+        Host::Ipv4(ip) => ip.to_string(),
+        Host::Ipv6(ip) => format!("[{ip}]"),
+    }
+}
+
+/// [Schemelessly same site](https://html.spec.whatwg.org/multipage/browsers.html#schemelessly-same-site).
+///
+/// ```
+/// use browser_cors::origin::{parse_origin, same_site};
+/// let a = parse_origin("https://a.example.com").unwrap();
+/// let b = parse_origin("http://b.example.com:8080").unwrap();
+/// let c = parse_origin("https://example.org").unwrap();
+/// assert!(same_site(&a, &b));
+/// assert!(!same_site(&a, &c));
+/// // github.io is a public suffix: two users' pages are different sites.
+/// assert!(!same_site(&parse_origin("https://x.github.io").unwrap(),
+///                    &parse_origin("https://y.github.io").unwrap()));
+/// ```
+pub fn same_site(a: &Origin, b: &Origin) -> bool {
+    match (a, b) {
+        (Origin::Opaque(_), Origin::Opaque(_)) => a == b,
+        (Origin::Tuple(_, ha, _), Origin::Tuple(_, hb, _)) => host_site(ha) == host_site(hb),
+        _ => false,
+    }
+}
+
+/// The value of `Sec-Fetch-Site`, from the page's origin and every URL the
+/// request has visited (its redirect chain, current URL last).
+///
+/// [Fetch Metadata § Sec-Fetch-Site](https://w3c.github.io/webappsec-fetch-metadata/#sec-fetch-site-header)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FetchSite {
+    /// Every URL in the chain is same origin with the page.
+    SameOrigin,
+    /// Every URL in the chain is same site with the page.
+    SameSite,
+    /// Some URL in the chain is cross-site.
+    CrossSite,
+}
+
+impl FetchSite {
+    /// The header value (`same-origin`, `same-site`, `cross-site`).
+    ///
+    /// ```
+    /// assert_eq!(browser_cors::origin::FetchSite::SameSite.as_str(), "same-site");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FetchSite::SameOrigin => "same-origin",
+            FetchSite::SameSite => "same-site",
+            FetchSite::CrossSite => "cross-site",
+        }
+    }
+
+    /// The relation of `page` to every URL of `chain`: the most distant one wins.
+    ///
+    /// ```
+    /// use browser_cors::origin::{parse_origin, FetchSite};
+    /// let page = parse_origin("http://127.0.0.1:8000").unwrap();
+    /// let b = url::Url::parse("http://127.0.0.1:9000/r").unwrap();
+    /// let c = url::Url::parse("http://localhost:9000/r").unwrap();
+    /// assert_eq!(FetchSite::of_chain(&page, [&b]), FetchSite::SameSite);
+    /// assert_eq!(FetchSite::of_chain(&page, [&b, &c, &b]), FetchSite::CrossSite);
+    /// ```
+    pub fn of_chain<'a>(page: &Origin, chain: impl IntoIterator<Item = &'a Url>) -> FetchSite {
+        chain
+            .into_iter()
+            .map(|url| {
+                let o = url.origin();
+                if same_origin(page, &o) {
+                    FetchSite::SameOrigin
+                } else if same_site(page, &o) {
+                    FetchSite::SameSite
+                } else {
+                    FetchSite::CrossSite
+                }
+            })
+            .max()
+            .unwrap_or(FetchSite::SameOrigin)
+    }
+}
+
+/// Whether a URL is [potentially trustworthy](https://w3c.github.io/webappsec-secure-contexts/#potentially-trustworthy-url):
+/// `https`/`wss`, loopback addresses and `localhost` names. Browsers send
+/// `Sec-Fetch-*` headers only to such URLs.
+///
+/// ```
+/// use browser_cors::origin::is_potentially_trustworthy;
+/// assert!(is_potentially_trustworthy(&url::Url::parse("http://127.0.0.1:8080/").unwrap()));
+/// assert!(is_potentially_trustworthy(&url::Url::parse("http://api.localhost/").unwrap()));
+/// assert!(!is_potentially_trustworthy(&url::Url::parse("http://example.com/").unwrap()));
+/// ```
+pub fn is_potentially_trustworthy(url: &Url) -> bool {
+    match url.scheme() {
+        "https" | "wss" | "file" => return true,
+        _ => {}
+    }
+    match url.host() {
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(Host::Domain(d)) => d == "localhost" || d.ends_with(".localhost"),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn o(s: &str) -> Origin {
+        parse_origin(s).unwrap()
+    }
+
+    #[test]
+    fn ip_hosts_are_their_own_site() {
+        assert!(same_site(
+            &o("http://127.0.0.1:1"),
+            &o("https://127.0.0.1:2")
+        ));
+        assert!(!same_site(&o("http://127.0.0.1"), &o("http://127.0.0.2")));
+        assert!(!same_site(&o("http://127.0.0.1"), &o("http://localhost")));
+    }
+
+    #[test]
+    fn registrable_domains_decide_same_site() {
+        assert!(same_site(
+            &o("https://a.example.co.uk"),
+            &o("https://b.example.co.uk")
+        ));
+        assert!(!same_site(&o("https://a.co.uk"), &o("https://b.co.uk")));
+        assert!(same_site(
+            &o("http://localhost:1"),
+            &o("http://localhost:2")
+        ));
+    }
+
+    #[test]
+    fn opaque_origins_are_only_same_with_themselves() {
+        let a = parse_origin("null").unwrap();
+        let b = parse_origin("null").unwrap();
+        assert!(same_origin(&a, &a));
+        assert!(!same_origin(&a, &b));
+        assert!(!same_site(&a, &b));
+        assert_eq!(a.ascii_serialization(), "null");
+    }
+
+    #[test]
+    fn origin_parser_refuses_more_than_an_origin() {
+        for bad in [
+            "http://a.test/",
+            "http://u@a.test",
+            "http://a.test?x",
+            "nonsense",
+            "data:,x",
+        ] {
+            assert!(parse_origin(bad).is_err(), "{bad}");
+        }
+        assert_eq!(o("HTTP://A.test:80").ascii_serialization(), "http://a.test");
+    }
+}

@@ -1,0 +1,456 @@
+//! What differs between browser engines, as data.
+//!
+//! The machine asks a [`Profile`] each time a rule is not the same in every
+//! engine; everything else is the Fetch standard, written once. Each field is
+//! one named fact, with the conformance scenario that shows it. Adding an
+//! engine is adding one constructor here (and its console sentences in
+//! [`crate::error`]).
+
+use std::time::Duration;
+
+/// A browser engine whose behaviour is emulated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    /// Chromium (Chrome, Edge, Opera, ...): the default.
+    Chromium,
+    /// Gecko (Firefox).
+    Firefox,
+    /// WebKit (Safari; recorded from WebKitGTK).
+    #[serde(rename = "webkit")]
+    WebKit,
+}
+
+impl Engine {
+    /// Every engine, in a stable order.
+    pub const ALL: [Engine; 3] = [Engine::Chromium, Engine::Firefox, Engine::WebKit];
+
+    /// The lowercase name used on the command line and in vector file names.
+    ///
+    /// ```
+    /// assert_eq!(browser_cors::Engine::WebKit.name(), "webkit");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Chromium => "chromium",
+            Engine::Firefox => "firefox",
+            Engine::WebKit => "webkit",
+        }
+    }
+
+    /// The profile of this engine.
+    ///
+    /// ```
+    /// use browser_cors::Engine;
+    /// assert_eq!(Engine::Firefox.profile().engine, Engine::Firefox);
+    /// ```
+    pub fn profile(self) -> Profile {
+        match self {
+            Engine::Chromium => Profile::chromium(),
+            Engine::Firefox => Profile::firefox(),
+            Engine::WebKit => Profile::webkit(),
+        }
+    }
+}
+
+impl std::fmt::Display for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Engine {
+    type Err = crate::error::InputError;
+
+    /// Parses `chromium`, `firefox` or `webkit` (also `chrome`, `gecko`, `safari`).
+    ///
+    /// ```
+    /// assert_eq!("Safari".parse::<browser_cors::Engine>().unwrap(), browser_cors::Engine::WebKit);
+    /// ```
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "chromium" | "chrome" => Ok(Engine::Chromium),
+            "firefox" | "gecko" => Ok(Engine::Firefox),
+            "webkit" | "safari" => Ok(Engine::WebKit),
+            _ => Err(crate::error::InputError::Engine {
+                input: s.to_owned(),
+            }),
+        }
+    }
+}
+
+/// Which client-hint request headers count as CORS-safelisted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientHints {
+    /// `DPR`, `Downlink`, `Save-Data: on`, `Viewport-Width`, ... are safelisted
+    /// when their value parses (Chromium; `headers/client-hint-dpr`).
+    SafelistedWhenValid,
+    /// They are ordinary headers and need a preflight (the standard, Firefox, WebKit).
+    NotSafelisted,
+}
+
+/// How an engine combines two values of one request header set by script.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RepeatedRequestHeader {
+    /// `a, b`, checked and sent as one value (Chromium, WebKit).
+    Combined,
+    /// Each appended value is checked on its own, `Access-Control-Request-Headers`
+    /// lists a name once per unsafe value (`x-custom,x-custom`), and a body is
+    /// sent with the first `Content-Type` only (Firefox;
+    /// `safelist/accept-combined-over-128`, `headers/custom-duplicate`,
+    /// `safelist/ct-two-lines`).
+    EachOnItsOwn,
+}
+
+/// Whether script may set `User-Agent`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserAgentHeader {
+    /// Silently dropped like a forbidden header (Chromium; `headers/user-agent`).
+    Dropped,
+    /// Sent, as a CORS-unsafe header that needs a preflight (the standard, Firefox, WebKit).
+    Unsafe,
+}
+
+/// Which bytes of a safelisted value are unsafe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HighBytes {
+    /// Bytes 0x80–0xFF are fine (the standard; Chromium, WebKit).
+    Safe,
+    /// A byte of 0x80 or more makes the value unsafe (Firefox;
+    /// `safelist/accept-latin1`).
+    Unsafe,
+}
+
+/// How `Access-Control-Allow-Headers: *` treats `Authorization`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthorizationWildcard {
+    /// `*` covers `Authorization` too (Chromium 156; `preflight/acah-star-authorization`).
+    Covered,
+    /// `Authorization` must be listed by name (the standard).
+    MustBeListed,
+}
+
+/// What an invalid (non-numeric) `Access-Control-Max-Age` means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvalidMaxAge {
+    /// The default lifetime applies (Chromium; `maxage/invalid`).
+    DefaultLifetime,
+    /// The result is not cached (Firefox).
+    NotCached,
+}
+
+/// Which credentials mode a preflight cache entry serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheCredentials {
+    /// An entry made with credentials also serves requests without them;
+    /// one made without serves only requests without
+    /// (Chromium; `maxage/credentials-include-then-omit`).
+    IncludeServesAll,
+    /// An entry serves only its own credentials mode (the standard's key).
+    SameModeOnly,
+}
+
+/// The rules of the preflight cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheRules {
+    /// Lifetime when `Access-Control-Max-Age` is absent.
+    pub default_lifetime: Duration,
+    /// The longest lifetime the engine accepts.
+    pub max_lifetime: Duration,
+    /// What a value that is not a number means.
+    pub invalid_max_age: InvalidMaxAge,
+    /// Which requests an entry serves.
+    pub credentials: CacheCredentials,
+    /// Whether a cached `*` (methods or headers) serves another method or
+    /// header; when not, it is kept as the literal token `*`.
+    pub wildcards_reused: bool,
+    /// Whether the entry is dropped when the actual request then fails its CORS check.
+    pub drop_on_actual_failure: bool,
+    /// How a new preflight result meets an existing entry.
+    pub update: CacheUpdate,
+    /// Whether a result is cached even when the method or a header was refused.
+    pub cache_when_checks_fail: bool,
+    /// URLs this long or longer are not cached.
+    pub max_url_length: Option<usize>,
+    /// The most entries kept (least recently used go first).
+    pub capacity: usize,
+}
+
+/// How a preflight cache entry is updated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheUpdate {
+    /// A new result replaces the entry; a lookup that the entry cannot serve
+    /// (stale or insufficient) removes it (Chromium, WebKit).
+    Replace,
+    /// Each method and header name keeps its own expiry; a new result adds
+    /// or refreshes names (Firefox; the standard's per-name entries).
+    Merge,
+}
+
+/// When a redirected request is preflighted again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PreflightAfterRedirect {
+    /// Only when the new request itself needs one (the standard; Chromium).
+    WhenNeeded,
+    /// Whenever the original request was preflighted, even if the redirect
+    /// made it simple (a 303 to GET; Firefox, WebKit; `redirect/put-303`).
+    WhenOriginalWas,
+}
+
+/// The `Origin` a preflight carries after a cross-origin redirect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PreflightOriginAfterRedirect {
+    /// The tainted origin, `null` (Chromium, WebKit).
+    Tainted,
+    /// The page's origin (Firefox; `redirect/put-307-cross`).
+    PageOrigin,
+}
+
+/// What happens to a redirect whose `Location` has userinfo (`u:p@`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserinfoRedirect {
+    /// Always a network error (Chromium; `redirect/userinfo-same-origin`).
+    AlwaysFail,
+    /// A network error only for a cross-origin CORS request (the standard).
+    FailCrossOriginCors,
+}
+
+/// Where `Sec-Fetch-*` headers are sent and how `Sec-Fetch-Site` is computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FetchMetadata {
+    /// On every request to a potentially trustworthy URL; the site is the most
+    /// distant relation over the redirect chain (Chromium).
+    Chain,
+    /// As `Chain`, but a redirected request that is not same-origin is
+    /// `cross-site` (Gecko wants every hop https for `same-site`); preflights
+    /// use their own URL (Firefox; `redirect/same-to-b`).
+    CrossSiteAfterRedirect,
+    /// As `Chain`, but a `cors` request loses them for good once a redirect
+    /// goes to another origin; preflights always have them (WebKit;
+    /// `redirect/same-to-b`).
+    NoneAfterCrossOriginRedirect,
+}
+
+/// Which `User-Agent` a preflight carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PreflightUserAgent {
+    /// The browser's own (Chromium, Firefox).
+    BrowserDefault,
+    /// The one the actual request carries, script's included (WebKit;
+    /// `headers/user-agent`).
+    RequestValue,
+}
+
+/// How header value bytes of 0x80 and above reach the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeaderBytesOnWire {
+    /// As the byte string script gave (Chromium, Firefox).
+    AsGiven,
+    /// Each such byte UTF-8 encoded, as its code point (WebKit;
+    /// `safelist/accept-latin1`).
+    Utf8,
+}
+
+/// Which header names a preflight made after a cross-origin redirect asks about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PreflightNamesAfterRedirect {
+    /// The redirected request's own unsafe names (Chromium, Firefox).
+    Current,
+    /// Those plus `authorization` when the hop removed it (WebKit, whose
+    /// network layer strips it after the preflight is built;
+    /// `redirect/authorization-cross`).
+    BeforeAuthorizationRemoval,
+}
+
+/// With which credentials mode redirect responses are CORS-checked, and
+/// whether a `no-cors` request's cookies follow it across origins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedirectCredentials {
+    /// Each hop with the request's credentials mode (the standard; Chromium, Firefox).
+    PerHop,
+    /// Decided once from the first URL: `same-origin` credentials and a
+    /// same-origin first URL check every later redirect response as
+    /// credentialed, and keep a `no-cors` request's cookies (WebKit;
+    /// `redirect/a-to-b-to-a`, `redirect/userinfo-cross-no-cors`).
+    DecidedAtStart,
+}
+
+/// The defaults a browser puts on requests itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Defaults {
+    /// The `User-Agent` header.
+    pub user_agent: &'static str,
+    /// The `Accept-Language` header.
+    pub accept_language: &'static str,
+    /// Whether `Range` values are rewritten in canonical form on the wire
+    /// (Chromium's network stack; `safelist/range-leading-zeros`).
+    pub canonical_range: bool,
+}
+
+/// One engine's CORS behaviour: the Fetch standard plus these facts.
+///
+/// ```
+/// use browser_cors::{Engine, Profile};
+/// let chromium = Profile::default();
+/// assert_eq!(chromium.engine, Engine::Chromium);
+/// assert_eq!(chromium.cache.max_lifetime.as_secs(), 7200);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    /// Which engine this is (it also picks the console sentences).
+    pub engine: Engine,
+    /// The version the facts were recorded from.
+    pub version: &'static str,
+    /// Client-hint headers.
+    pub client_hints: ClientHints,
+    /// The 1024-byte total of safelisted values beyond which they all become unsafe.
+    pub safelist_total_limit: Option<usize>,
+    /// Bytes 0x80–0xFF in safelisted values.
+    pub high_bytes: HighBytes,
+    /// Script's `User-Agent`.
+    pub user_agent_header: UserAgentHeader,
+    /// Two values of one header.
+    pub repeated_request_header: RepeatedRequestHeader,
+    /// `Access-Control-Allow-Headers: *` and `Authorization`.
+    pub authorization_wildcard: AuthorizationWildcard,
+    /// The preflight cache.
+    pub cache: CacheRules,
+    /// Preflights after a redirect.
+    pub preflight_after_redirect: PreflightAfterRedirect,
+    /// The origin on such a preflight.
+    pub preflight_origin_after_redirect: PreflightOriginAfterRedirect,
+    /// Userinfo in a redirect.
+    pub userinfo_redirect: UserinfoRedirect,
+    /// Whether `Authorization` is removed on a cross-origin redirect.
+    pub strip_authorization_cross_origin: bool,
+    /// The names a preflight after a cross-origin redirect asks about.
+    pub preflight_names_after_redirect: PreflightNamesAfterRedirect,
+    /// Credentials on redirect hops.
+    pub redirect_credentials: RedirectCredentials,
+    /// The `User-Agent` of preflights.
+    pub preflight_user_agent: PreflightUserAgent,
+    /// Header bytes on the wire.
+    pub header_bytes_on_wire: HeaderBytesOnWire,
+    /// `Sec-Fetch-*`.
+    pub fetch_metadata: FetchMetadata,
+    /// Browser defaults.
+    pub defaults: Defaults,
+}
+
+impl Default for Profile {
+    fn default() -> Self {
+        Profile::chromium()
+    }
+}
+
+impl Profile {
+    /// Chromium 156.
+    ///
+    /// ```
+    /// let p = browser_cors::Profile::chromium();
+    /// assert_eq!(p.safelist_total_limit, Some(1024));
+    /// ```
+    pub fn chromium() -> Profile {
+        Profile {
+            engine: Engine::Chromium,
+            version: "156",
+            client_hints: ClientHints::SafelistedWhenValid,
+            safelist_total_limit: Some(1024),
+            high_bytes: HighBytes::Safe,
+            user_agent_header: UserAgentHeader::Dropped,
+            repeated_request_header: RepeatedRequestHeader::Combined,
+            authorization_wildcard: AuthorizationWildcard::Covered,
+            cache: CacheRules {
+                default_lifetime: Duration::from_secs(5),
+                max_lifetime: Duration::from_secs(2 * 60 * 60),
+                invalid_max_age: InvalidMaxAge::DefaultLifetime,
+                credentials: CacheCredentials::IncludeServesAll,
+                wildcards_reused: true,
+                drop_on_actual_failure: false,
+                update: CacheUpdate::Replace,
+                cache_when_checks_fail: false,
+                max_url_length: Some(1024),
+                capacity: 1024,
+            },
+            preflight_after_redirect: PreflightAfterRedirect::WhenNeeded,
+            preflight_origin_after_redirect: PreflightOriginAfterRedirect::Tainted,
+            userinfo_redirect: UserinfoRedirect::AlwaysFail,
+            strip_authorization_cross_origin: true,
+            preflight_names_after_redirect: PreflightNamesAfterRedirect::Current,
+            redirect_credentials: RedirectCredentials::PerHop,
+            preflight_user_agent: PreflightUserAgent::BrowserDefault,
+            header_bytes_on_wire: HeaderBytesOnWire::AsGiven,
+            fetch_metadata: FetchMetadata::Chain,
+            defaults: Defaults {
+                user_agent: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36",
+                accept_language: "en-US,en;q=0.9",
+                canonical_range: true,
+            },
+        }
+    }
+
+    /// Firefox 153 ESR.
+    pub fn firefox() -> Profile {
+        Profile {
+            engine: Engine::Firefox,
+            version: "153",
+            client_hints: ClientHints::NotSafelisted,
+            high_bytes: HighBytes::Unsafe,
+            user_agent_header: UserAgentHeader::Unsafe,
+            repeated_request_header: RepeatedRequestHeader::EachOnItsOwn,
+            cache: CacheRules {
+                default_lifetime: Duration::from_secs(5),
+                max_lifetime: Duration::from_secs(24 * 60 * 60),
+                invalid_max_age: InvalidMaxAge::NotCached,
+                credentials: CacheCredentials::SameModeOnly,
+                wildcards_reused: false,
+                drop_on_actual_failure: true,
+                update: CacheUpdate::Merge,
+                cache_when_checks_fail: false,
+                max_url_length: None,
+                capacity: 100,
+            },
+            preflight_after_redirect: PreflightAfterRedirect::WhenOriginalWas,
+            preflight_origin_after_redirect: PreflightOriginAfterRedirect::PageOrigin,
+            userinfo_redirect: UserinfoRedirect::FailCrossOriginCors,
+            fetch_metadata: FetchMetadata::CrossSiteAfterRedirect,
+            defaults: Defaults {
+                user_agent: "Mozilla/5.0 (X11; Linux x86_64; rv:153.0) Gecko/20100101 Firefox/153.0",
+                accept_language: "en-US,en;q=0.9",
+                canonical_range: false,
+            },
+            ..Profile::chromium()
+        }
+    }
+
+    /// WebKitGTK 2.50 (the engine behind Safari).
+    pub fn webkit() -> Profile {
+        Profile {
+            engine: Engine::WebKit,
+            version: "2.50",
+            client_hints: ClientHints::NotSafelisted,
+            user_agent_header: UserAgentHeader::Unsafe,
+            cache: CacheRules {
+                default_lifetime: Duration::from_secs(5),
+                max_lifetime: Duration::from_secs(10 * 60),
+                cache_when_checks_fail: true,
+                max_url_length: None,
+                ..Profile::chromium().cache
+            },
+            preflight_after_redirect: PreflightAfterRedirect::WhenOriginalWas,
+            userinfo_redirect: UserinfoRedirect::FailCrossOriginCors,
+            preflight_names_after_redirect: PreflightNamesAfterRedirect::BeforeAuthorizationRemoval,
+            redirect_credentials: RedirectCredentials::DecidedAtStart,
+            preflight_user_agent: PreflightUserAgent::RequestValue,
+            header_bytes_on_wire: HeaderBytesOnWire::Utf8,
+            fetch_metadata: FetchMetadata::NoneAfterCrossOriginRedirect,
+            defaults: Defaults {
+                // Never seen in the recordings (WebKitGTK's own string).
+                user_agent: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Safari/605.1.15",
+                accept_language: "en-US",
+                canonical_range: false,
+            },
+            ..Profile::chromium()
+        }
+    }
+}

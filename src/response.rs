@@ -1,0 +1,257 @@
+//! [Response tainting and filtering](https://fetch.spec.whatwg.org/#concept-filtered-response):
+//! what script can see of a response.
+
+use http::{HeaderMap, HeaderName, StatusCode};
+use url::Url;
+
+use crate::headers::get_combined;
+use crate::request::CredentialsMode;
+use crate::safelist::{SAFELISTED_RESPONSE_HEADERS, exposed_names, is_forbidden_response_header};
+
+/// [`Response.type`](https://fetch.spec.whatwg.org/#concept-response-type) as script sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResponseType {
+    /// Same-origin: every header but `Set-Cookie` is readable.
+    Basic,
+    /// Cross-origin, allowed by CORS: safelisted and exposed headers are readable.
+    Cors,
+    /// Cross-origin `no-cors`: status 0, no headers, no body, no URL.
+    Opaque,
+    /// A redirect returned by `redirect: "manual"`: status 0, no headers, no body.
+    #[serde(rename = "opaqueredirect")]
+    OpaqueRedirect,
+}
+
+impl ResponseType {
+    /// The value of `Response.type`.
+    ///
+    /// ```
+    /// assert_eq!(browser_cors::ResponseType::OpaqueRedirect.as_str(), "opaqueredirect");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResponseType::Basic => "basic",
+            ResponseType::Cors => "cors",
+            ResponseType::Opaque => "opaque",
+            ResponseType::OpaqueRedirect => "opaqueredirect",
+        }
+    }
+}
+
+/// A response as script in the page sees it.
+///
+/// ```
+/// # use browser_cors::{Response, ResponseType};
+/// # let r = Response { response_type: ResponseType::Opaque, status: 0, url: None, redirected: false, headers: http::HeaderMap::new() };
+/// if r.response_type == ResponseType::Opaque {
+///     assert_eq!(r.status, 0);
+///     assert!(!r.body_readable());
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    /// `Response.type`.
+    pub response_type: ResponseType,
+    /// `Response.status` (0 for opaque and opaque-redirect responses).
+    pub status: u16,
+    /// `Response.url` without its fragment (`None` when script sees `""`).
+    pub url: Option<Url>,
+    /// `Response.redirected`.
+    pub redirected: bool,
+    /// The headers `Response.headers` shows.
+    pub headers: HeaderMap,
+}
+
+impl Response {
+    /// Whether script can read the body (not for opaque or opaque-redirect responses).
+    pub fn body_readable(&self) -> bool {
+        matches!(self.response_type, ResponseType::Basic | ResponseType::Cors)
+    }
+
+    /// Whether script can read the header `name` (case-insensitive).
+    ///
+    /// ```
+    /// # use browser_cors::{Response, ResponseType};
+    /// let mut headers = http::HeaderMap::new();
+    /// headers.insert("content-type", "text/plain".parse().unwrap());
+    /// let r = Response { response_type: ResponseType::Cors, status: 200, url: None, redirected: false, headers };
+    /// assert!(r.can_read_header("Content-Type"));
+    /// assert!(!r.can_read_header("X-Token"));
+    /// ```
+    pub fn can_read_header(&self, name: &str) -> bool {
+        self.headers
+            .keys()
+            .any(|k| k.as_str().eq_ignore_ascii_case(name))
+    }
+
+    /// The readable header names, lowercased, sorted, each once.
+    pub fn header_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.headers.keys().map(|k| k.as_str().to_owned()).collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+}
+
+/// The response's URL as `Response.url` shows it: the fragment dropped.
+pub(crate) fn response_url(url: &Url) -> Url {
+    let mut u = url.clone();
+    u.set_fragment(None);
+    u
+}
+
+/// Which headers of a CORS response script may read
+/// ([CORS filtered response](https://fetch.spec.whatwg.org/#concept-filtered-response-cors)).
+fn cors_readable(headers: &HeaderMap, credentials: CredentialsMode) -> HeaderMap {
+    let exposed = exposed_names(
+        get_combined(
+            headers,
+            &HeaderName::from_static("access-control-expose-headers"),
+        )
+        .as_deref(),
+    );
+    let all = credentials != CredentialsMode::Include && exposed.iter().any(|n| n == "*");
+    filter_headers(headers, |name| {
+        all || SAFELISTED_RESPONSE_HEADERS.contains(&name) || exposed.iter().any(|e| e == name)
+    })
+}
+
+fn filter_headers(headers: &HeaderMap, keep: impl Fn(&str) -> bool) -> HeaderMap {
+    let mut out = HeaderMap::new();
+    for (name, value) in headers {
+        if !is_forbidden_response_header(name.as_str()) && keep(name.as_str()) {
+            out.append(name.clone(), value.clone());
+        }
+    }
+    out
+}
+
+/// Builds the filtered response of a given tainting.
+pub(crate) fn filtered(
+    response_type: ResponseType,
+    status: StatusCode,
+    headers: &HeaderMap,
+    url_list: &[Url],
+    credentials: CredentialsMode,
+) -> Response {
+    let last = url_list.last().map(response_url);
+    let redirected = url_list.len() > 1;
+    match response_type {
+        ResponseType::Basic => Response {
+            response_type,
+            status: status.as_u16(),
+            url: last,
+            redirected,
+            headers: filter_headers(headers, |_| true),
+        },
+        ResponseType::Cors => Response {
+            response_type,
+            status: status.as_u16(),
+            url: last,
+            redirected,
+            headers: cors_readable(headers, credentials),
+        },
+        ResponseType::Opaque => Response {
+            response_type,
+            status: 0,
+            url: None,
+            redirected: false,
+            headers: HeaderMap::new(),
+        },
+        ResponseType::OpaqueRedirect => Response {
+            response_type,
+            status: 0,
+            url: last,
+            redirected: false,
+            headers: HeaderMap::new(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut m = HeaderMap::new();
+        for (n, v) in pairs {
+            m.append(
+                HeaderName::from_bytes(n.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
+        }
+        m
+    }
+
+    fn names(t: ResponseType, pairs: &[(&str, &str)], cred: CredentialsMode) -> Vec<String> {
+        let u = [Url::parse("http://b.test/r#frag").unwrap()];
+        filtered(t, StatusCode::OK, &h(pairs), &u, cred).header_names()
+    }
+
+    #[test]
+    fn set_cookie_is_never_readable() {
+        let pairs = [
+            ("set-cookie", "a=b"),
+            ("set-cookie2", "a=b"),
+            ("x-a", "1"),
+            ("access-control-expose-headers", "*, set-cookie"),
+        ];
+        assert_eq!(
+            names(ResponseType::Basic, &pairs, CredentialsMode::Omit),
+            ["access-control-expose-headers", "x-a"]
+        );
+        assert_eq!(
+            names(ResponseType::Cors, &pairs, CredentialsMode::Omit),
+            ["access-control-expose-headers", "x-a"]
+        );
+    }
+
+    #[test]
+    fn cors_exposes_safelisted_and_listed_names() {
+        let pairs = [
+            ("content-type", "text/plain"),
+            ("x-a", "1"),
+            ("x-b", "1"),
+            ("access-control-expose-headers", "X-A"),
+        ];
+        assert_eq!(
+            names(ResponseType::Cors, &pairs, CredentialsMode::Omit),
+            ["content-type", "x-a"]
+        );
+        let bad = [("x-a", "1"), ("access-control-expose-headers", "X-A;, X-B")];
+        assert!(names(ResponseType::Cors, &bad, CredentialsMode::Omit).is_empty());
+    }
+
+    #[test]
+    fn star_is_literal_with_credentials() {
+        let pairs = [("x-a", "1"), ("access-control-expose-headers", "*")];
+        assert_eq!(
+            names(ResponseType::Cors, &pairs, CredentialsMode::Omit),
+            ["access-control-expose-headers", "x-a"]
+        );
+        assert!(names(ResponseType::Cors, &pairs, CredentialsMode::Include).is_empty());
+    }
+
+    #[test]
+    fn opaque_shapes() {
+        let u = [Url::parse("http://b.test/r#f").unwrap()];
+        let o = filtered(
+            ResponseType::Opaque,
+            StatusCode::OK,
+            &h(&[("x", "1")]),
+            &u,
+            CredentialsMode::Omit,
+        );
+        assert_eq!((o.status, o.url.is_none(), o.headers.len()), (0, true, 0));
+        let r = filtered(
+            ResponseType::OpaqueRedirect,
+            StatusCode::FOUND,
+            &h(&[]),
+            &u,
+            CredentialsMode::Omit,
+        );
+        assert_eq!(r.url.unwrap().as_str(), "http://b.test/r");
+        assert_eq!(r.status, 0);
+    }
+}
