@@ -169,6 +169,11 @@ impl HeaderList {
         }
     }
 
+    /// Sets the `Cookie` header (what a cookie jar adds to a request).
+    pub fn set_cookie(&mut self, value: Vec<u8>) {
+        self.set(http::header::COOKIE, value);
+    }
+
     /// Sets a header only when the list does not have it yet.
     pub(crate) fn set_default(&mut self, name: HeaderName, value: impl Into<Vec<u8>>) {
         if !self.contains(name.as_str()) {

@@ -44,6 +44,8 @@
 
 pub mod cache;
 pub mod check;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod conformance;
 pub mod error;
 pub mod fetch;
