@@ -87,10 +87,10 @@ impl Fetched {
     }
 
     /// The response and its readable body, or the error `fetch()` rejects with.
-    pub fn into_result(self) -> Result<(Response, Option<Bytes>), NetworkError> {
+    pub fn into_result(self) -> Result<(Response, Option<Bytes>), Box<NetworkError>> {
         match self.outcome {
             Outcome::Response(r) => Ok((r, self.body)),
-            Outcome::NetworkError(e) => Err(e),
+            Outcome::NetworkError(e) => Err(Box::new(e)),
         }
     }
 
