@@ -11,7 +11,7 @@ use http::{HeaderMap, Method, StatusCode};
 use crate::check::cors_check;
 use crate::error::CorsError;
 use crate::headers::{get_combined, parse_token_list};
-use crate::profile::{AuthorizationWildcard, Engine, InvalidMaxAge, Profile};
+use crate::profile::{AuthorizationWildcard, InvalidMaxAge, Profile};
 use crate::request::CredentialsMode;
 use crate::safelist::is_cors_safelisted_method;
 
@@ -135,7 +135,7 @@ pub(crate) fn validate(
     };
     let ok_status = status.is_success();
     // Chromium and Gecko run the CORS check first; WebKit the status first.
-    if profile.engine == Engine::WebKit && !ok_status {
+    if profile.preflight_status_first && !ok_status {
         return fail(CorsError::PreflightInvalidStatus);
     }
     if let Err(e) = cors_check(headers, origin, credentials, profile.engine) {

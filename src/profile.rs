@@ -297,7 +297,9 @@ pub struct Defaults {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Profile {
-    /// Which engine this is (it also picks the console sentences).
+    /// Which engine this is. It also picks the console sentences and which
+    /// reason a refused `Access-Control-Allow-Origin` is reported with; a new
+    /// profile (the bare standard, say) names the engine whose words it uses.
     pub engine: Engine,
     /// The version the facts were recorded from.
     pub version: &'static str,
@@ -313,6 +315,9 @@ pub struct Profile {
     pub repeated_request_header: RepeatedRequestHeader,
     /// `Access-Control-Allow-Headers: *` and `Authorization`.
     pub authorization_wildcard: AuthorizationWildcard,
+    /// Whether a preflight's status is checked before its CORS headers
+    /// (WebKit), or after (Chromium, Firefox). Only the reason reported differs.
+    pub preflight_status_first: bool,
     /// The preflight cache.
     pub cache: CacheRules,
     /// Preflights after a redirect.
@@ -360,6 +365,7 @@ impl Profile {
             user_agent_header: UserAgentHeader::Dropped,
             repeated_request_header: RepeatedRequestHeader::Combined,
             authorization_wildcard: AuthorizationWildcard::Covered,
+            preflight_status_first: false,
             cache: CacheRules {
                 default_lifetime: Duration::from_secs(5),
                 max_lifetime: Duration::from_secs(2 * 60 * 60),
@@ -430,6 +436,7 @@ impl Profile {
             version: "2.50",
             client_hints: ClientHints::NotSafelisted,
             user_agent_header: UserAgentHeader::Unsafe,
+            preflight_status_first: true,
             cache: CacheRules {
                 default_lifetime: Duration::from_secs(5),
                 max_lifetime: Duration::from_secs(10 * 60),
