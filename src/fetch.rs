@@ -354,6 +354,19 @@ impl Fetch {
         self.url_list.last().unwrap_or(&self.initial_url)
     }
 
+    /// The current URL as a preflight cache key: without its fragment.
+    fn cache_url(&self) -> String {
+        let url = self.current_url();
+        match url.fragment() {
+            Some(_) => {
+                let mut u = url.clone();
+                u.set_fragment(None);
+                u.to_string()
+            }
+            None => url.as_str().to_owned(),
+        }
+    }
+
     /// Whether the fetch is over.
     pub fn is_done(&self) -> bool {
         matches!(self.state, State::Done(_))
@@ -513,10 +526,11 @@ impl Fetch {
                         names.push("authorization".to_owned());
                         names.sort();
                     }
+                    let key_url = self.cache_url();
                     if !cache.lookup(
                         &self.profile,
                         &self.page_serialized,
-                        url.as_str(),
+                        &key_url,
                         &self.method,
                         &names,
                         self.credentials,
@@ -700,7 +714,7 @@ impl Fetch {
             &self.profile,
         );
         if let Some(result) = &validation.cacheable {
-            let url = self.current_url().as_str().to_owned();
+            let url = self.cache_url();
             cache.store(&self.profile, &self.page_serialized, &url, result, now);
         }
         match validation.outcome {
@@ -745,7 +759,7 @@ impl Fetch {
                 self.profile.engine,
             ) {
                 if self.profile.cache.drop_on_actual_failure {
-                    let url = self.current_url().as_str().to_owned();
+                    let url = self.cache_url();
                     cache.remove(&self.page_serialized, &url);
                 }
                 return self.fail(e, stage, code);
