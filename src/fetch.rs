@@ -863,3 +863,251 @@ impl Fetch {
         self.state = State::Ready;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::origin::parse_origin;
+
+    fn page() -> Origin {
+        parse_origin("https://app.test").unwrap()
+    }
+
+    fn start(request: Request) -> (Fetch, PreflightCache, Instant) {
+        (
+            Fetch::new(&Profile::chromium(), &page(), request),
+            PreflightCache::default(),
+            Instant::now(),
+        )
+    }
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    fn done(fetch: &mut Fetch, cache: &mut PreflightCache, now: Instant) -> Outcome {
+        match fetch.poll(cache, now) {
+            Action::Done(o) => o,
+            Action::Send(r) => panic!("expected the end, got {} {}", r.method, r.url),
+        }
+    }
+
+    fn send(fetch: &mut Fetch, cache: &mut PreflightCache, now: Instant) -> WireRequest {
+        match fetch.poll(cache, now) {
+            Action::Send(r) => r,
+            Action::Done(o) => panic!("expected a request, got {o:?}"),
+        }
+    }
+
+    fn reply(
+        fetch: &mut Fetch,
+        cache: &mut PreflightCache,
+        now: Instant,
+        status: u16,
+        headers: &[(&str, &str)],
+    ) {
+        let mut b = http::Response::builder().status(status);
+        for (n, v) in headers {
+            b = b.header(*n, *v);
+        }
+        fetch.on_response(&b.body(()).unwrap(), cache, now);
+    }
+
+    fn rejected_before_sending(request: Request) -> &'static str {
+        let (mut f, mut c, n) = start(request);
+        let o = done(&mut f, &mut c, n);
+        assert!(f.trace().is_empty());
+        let e = o.error().unwrap();
+        assert_eq!(e.stage, Stage::Request);
+        e.reason.code()
+    }
+
+    #[test]
+    fn fetch_argument_errors_send_nothing() {
+        let get = || Request::get(url("https://api.test/r"));
+        assert_eq!(
+            rejected_before_sending(get().method("TRACK")),
+            "ForbiddenMethod"
+        );
+        assert_eq!(
+            rejected_before_sending(get().method("GE T")),
+            "InvalidMethod"
+        );
+        assert_eq!(rejected_before_sending(get().body("x")), "BodyNotAllowed");
+        assert_eq!(
+            rejected_before_sending(Request::get(url("https://u:p@api.test/"))),
+            "UrlHasCredentials"
+        );
+        assert_eq!(
+            rejected_before_sending(get().method("DELETE").mode(Mode::NoCors)),
+            "UnsupportedInNoCors"
+        );
+        assert_eq!(
+            rejected_before_sending(get().mode(Mode::NoCors).redirect(RedirectMode::Manual)),
+            "NoCorsRedirectMode"
+        );
+        assert_eq!(
+            rejected_before_sending(get().header("X-A", "a\nb")),
+            "InvalidHeader"
+        );
+        assert_eq!(
+            rejected_before_sending(get().header("X A", "1")),
+            "InvalidHeader"
+        );
+        assert_eq!(
+            rejected_before_sending(get().mode(Mode::SameOrigin)),
+            "DisallowedByMode"
+        );
+    }
+
+    #[test]
+    fn poll_repeats_the_outstanding_request_and_stray_responses_are_ignored() {
+        let (mut f, mut c, n) = start(Request::get(url("https://api.test/r")));
+        let first = send(&mut f, &mut c, n);
+        assert_eq!(send(&mut f, &mut c, n), first);
+        assert_eq!(f.trace().len(), 1);
+        reply(
+            &mut f,
+            &mut c,
+            n,
+            200,
+            &[("access-control-allow-origin", "*")],
+        );
+        let o = done(&mut f, &mut c, n);
+        reply(&mut f, &mut c, n, 500, &[]);
+        assert_eq!(done(&mut f, &mut c, n), o);
+    }
+
+    #[test]
+    fn preflight_carries_no_credentials_and_the_actual_request_does() {
+        let req = Request::get(url("https://api.test/r"))
+            .method("PUT")
+            .body("x")
+            .credentials(CredentialsMode::Include);
+        let (mut f, mut c, n) = start(req);
+        let pre = send(&mut f, &mut c, n);
+        assert_eq!(
+            (pre.kind, pre.credentials),
+            (RequestKind::Preflight, Credentials::Omit)
+        );
+        assert_eq!(
+            pre.header("access-control-request-method").as_deref(),
+            Some("PUT")
+        );
+        assert_eq!(pre.header("content-type"), None);
+        reply(
+            &mut f,
+            &mut c,
+            n,
+            204,
+            &[
+                ("access-control-allow-origin", "https://app.test"),
+                ("access-control-allow-methods", "PUT"),
+                ("access-control-allow-credentials", "true"),
+            ],
+        );
+        let put = send(&mut f, &mut c, n);
+        assert_eq!(
+            (put.kind, put.credentials),
+            (RequestKind::Actual, Credentials::Include)
+        );
+        assert_eq!(
+            put.header("content-type").as_deref(),
+            Some("text/plain;charset=UTF-8")
+        );
+        assert_eq!(put.body.as_deref(), Some(&b"x"[..]));
+    }
+
+    #[test]
+    fn redirect_to_a_non_http_scheme_and_too_many_redirects() {
+        let (mut f, mut c, n) = start(Request::get(url("https://app.test/r")));
+        send(&mut f, &mut c, n);
+        reply(
+            &mut f,
+            &mut c,
+            n,
+            302,
+            &[("location", "data:text/plain,hi")],
+        );
+        assert_eq!(
+            done(&mut f, &mut c, n).error().unwrap().reason.code(),
+            "CorsDisabledScheme"
+        );
+
+        let (mut f, mut c, n) = start(Request::get(url("https://app.test/0")));
+        for i in 1..=21 {
+            send(&mut f, &mut c, n);
+            reply(&mut f, &mut c, n, 307, &[("location", &format!("/{i}"))]);
+        }
+        let o = done(&mut f, &mut c, n);
+        assert_eq!(o.error().unwrap().reason.code(), "TooManyRedirects");
+        assert_eq!(f.trace().len(), 21);
+    }
+
+    #[test]
+    fn unparsable_or_repeated_location_is_a_network_error() {
+        let (mut f, mut c, n) = start(Request::get(url("https://app.test/r")));
+        send(&mut f, &mut c, n);
+        reply(&mut f, &mut c, n, 302, &[("location", "http://[::1")]);
+        assert_eq!(
+            done(&mut f, &mut c, n).error().unwrap().reason.code(),
+            "InvalidRedirectLocation"
+        );
+    }
+
+    #[test]
+    fn transport_errors_end_the_fetch() {
+        let (mut f, mut c, n) = start(Request::get(url("https://api.test/r")));
+        send(&mut f, &mut c, n);
+        f.on_transport_error("connection refused");
+        let o = done(&mut f, &mut c, n);
+        assert_eq!(
+            o.error().unwrap().reason,
+            CorsError::Network {
+                detail: "connection refused".into()
+            }
+        );
+        assert!(
+            o.error()
+                .unwrap()
+                .to_string()
+                .contains("connection refused")
+        );
+    }
+
+    #[test]
+    fn same_origin_requests_get_a_basic_response_without_origin() {
+        let (mut f, mut c, n) =
+            start(Request::get(url("https://app.test/r")).header("X-Custom", "1"));
+        let r = send(&mut f, &mut c, n);
+        assert_eq!(r.header("origin"), None);
+        assert_eq!(r.header("sec-fetch-site").as_deref(), Some("same-origin"));
+        assert_eq!(r.credentials, Credentials::Include);
+        reply(
+            &mut f,
+            &mut c,
+            n,
+            200,
+            &[("set-cookie", "a=b"), ("x-secret", "1")],
+        );
+        let resp = done(&mut f, &mut c, n).response().cloned().unwrap();
+        assert_eq!(resp.response_type, ResponseType::Basic);
+        assert_eq!(resp.header_names(), ["x-secret"]);
+    }
+
+    #[test]
+    fn sec_fetch_headers_only_to_trustworthy_urls() {
+        let page = parse_origin("http://app.test").unwrap();
+        let mut f = Fetch::new(
+            &Profile::chromium(),
+            &page,
+            Request::get(url("http://api.test/r")),
+        );
+        let r = match f.poll(&mut PreflightCache::default(), Instant::now()) {
+            Action::Send(r) => r,
+            Action::Done(o) => panic!("{o:?}"),
+        };
+        assert_eq!(r.header("sec-fetch-mode"), None);
+        assert_eq!(r.header("origin").as_deref(), Some("http://app.test"));
+    }
+}
