@@ -152,10 +152,12 @@ impl PreflightCache {
         });
         let credentials_ok = entry.credentials || !include;
         let hit = credentials_ok && method_ok && headers_ok;
+        let emptied = entry.methods.is_empty() && entry.headers.is_empty();
         if hit {
             self.touch(&key);
-        } else if profile.cache.update == CacheUpdate::Replace {
-            // Chromium and WebKit drop a stale or insufficient entry.
+        } else if profile.cache.update == CacheUpdate::Replace || emptied {
+            // Chromium and WebKit drop a stale or insufficient entry; an
+            // entry whose every name expired is gone in any engine.
             self.remove_key(&key);
         }
         hit
@@ -240,5 +242,280 @@ impl PreflightCache {
         for key in &keys {
             self.remove_key(key);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn result(methods: &[&str], headers: &[&str], secs: u64, credentials: bool) -> PreflightResult {
+        PreflightResult {
+            methods: methods.iter().map(|s| s.to_string()).collect(),
+            headers: headers.iter().map(|s| s.to_string()).collect(),
+            lifetime: Duration::from_secs(secs),
+            credentials,
+        }
+    }
+
+    const O: &str = "https://app.test";
+    const U: &str = "https://api.test/r";
+
+    fn hit(
+        c: &mut PreflightCache,
+        p: &Profile,
+        method: Method,
+        names: &[&str],
+        cred: CredentialsMode,
+        now: Instant,
+    ) -> bool {
+        let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+        c.lookup(p, O, U, &method, &names, cred, now)
+    }
+
+    #[test]
+    fn entries_expire_at_their_max_age() {
+        let p = Profile::chromium();
+        let mut c = PreflightCache::new(8);
+        let t0 = Instant::now();
+        c.store(&p, O, U, &result(&["PUT"], &[], 5, false), t0);
+        assert!(hit(
+            &mut c,
+            &p,
+            Method::PUT,
+            &[],
+            CredentialsMode::Omit,
+            t0 + Duration::from_millis(4999)
+        ));
+        assert!(!hit(
+            &mut c,
+            &p,
+            Method::PUT,
+            &[],
+            CredentialsMode::Omit,
+            t0 + Duration::from_secs(5)
+        ));
+        assert!(c.is_empty(), "Chromium drops a stale entry on lookup");
+    }
+
+    #[test]
+    fn zero_lifetime_is_not_stored_and_replaces_an_older_entry() {
+        let p = Profile::chromium();
+        let mut c = PreflightCache::new(8);
+        let t0 = Instant::now();
+        c.store(&p, O, U, &result(&["PUT"], &[], 600, false), t0);
+        c.store(&p, O, U, &result(&["PUT"], &[], 0, false), t0);
+        assert!(c.is_empty());
+    }
+
+    #[test]
+    fn least_recently_used_goes_first() {
+        let p = Profile::chromium();
+        let mut c = PreflightCache::new(2);
+        let t0 = Instant::now();
+        for u in ["https://api.test/1", "https://api.test/2"] {
+            c.store(&p, O, u, &result(&["PUT"], &[], 600, false), t0);
+        }
+        // Touch /1, then add /3: /2 is evicted.
+        assert!(c.lookup(
+            &p,
+            O,
+            "https://api.test/1",
+            &Method::PUT,
+            &[],
+            CredentialsMode::Omit,
+            t0
+        ));
+        c.store(
+            &p,
+            O,
+            "https://api.test/3",
+            &result(&["PUT"], &[], 600, false),
+            t0,
+        );
+        assert_eq!(c.len(), 2);
+        assert!(c.lookup(
+            &p,
+            O,
+            "https://api.test/1",
+            &Method::PUT,
+            &[],
+            CredentialsMode::Omit,
+            t0
+        ));
+        assert!(!c.lookup(
+            &p,
+            O,
+            "https://api.test/2",
+            &Method::PUT,
+            &[],
+            CredentialsMode::Omit,
+            t0
+        ));
+    }
+
+    #[test]
+    fn credentials_rules() {
+        let t0 = Instant::now();
+        let chromium = Profile::chromium();
+        let mut c = PreflightCache::new(8);
+        c.store(&chromium, O, U, &result(&["PUT"], &[], 600, false), t0);
+        assert!(!hit(
+            &mut c,
+            &chromium,
+            Method::PUT,
+            &[],
+            CredentialsMode::Include,
+            t0
+        ));
+        c.store(&chromium, O, U, &result(&["PUT"], &[], 600, true), t0);
+        assert!(hit(
+            &mut c,
+            &chromium,
+            Method::PUT,
+            &[],
+            CredentialsMode::Omit,
+            t0
+        ));
+
+        let firefox = Profile::firefox();
+        let mut c = PreflightCache::new(8);
+        c.store(&firefox, O, U, &result(&["PUT"], &[], 600, true), t0);
+        assert!(!hit(
+            &mut c,
+            &firefox,
+            Method::PUT,
+            &[],
+            CredentialsMode::Omit,
+            t0
+        ));
+        assert!(hit(
+            &mut c,
+            &firefox,
+            Method::PUT,
+            &[],
+            CredentialsMode::Include,
+            t0
+        ));
+    }
+
+    #[test]
+    fn merge_keeps_each_name_with_its_own_expiry() {
+        let p = Profile::firefox();
+        let mut c = PreflightCache::new(8);
+        let t0 = Instant::now();
+        c.store(&p, O, U, &result(&["PUT"], &["x-a"], 10, false), t0);
+        c.store(
+            &p,
+            O,
+            U,
+            &result(&["DELETE"], &["x-b"], 100, false),
+            t0 + Duration::from_secs(5),
+        );
+        let at = |s| t0 + Duration::from_secs(s);
+        assert!(hit(
+            &mut c,
+            &p,
+            Method::PUT,
+            &["x-a", "x-b"],
+            CredentialsMode::Omit,
+            at(9)
+        ));
+        assert!(!hit(
+            &mut c,
+            &p,
+            Method::PUT,
+            &[],
+            CredentialsMode::Omit,
+            at(11)
+        ));
+        assert!(hit(
+            &mut c,
+            &p,
+            Method::DELETE,
+            &["x-b"],
+            CredentialsMode::Omit,
+            at(11)
+        ));
+        assert!(!hit(
+            &mut c,
+            &p,
+            Method::DELETE,
+            &[],
+            CredentialsMode::Omit,
+            at(106)
+        ));
+        assert!(c.is_empty(), "an entry whose names all expired is removed");
+    }
+
+    #[test]
+    fn wildcards_and_authorization() {
+        let t0 = Instant::now();
+        let p = Profile::chromium();
+        let mut c = PreflightCache::new(8);
+        c.store(&p, O, U, &result(&["*"], &["*"], 600, false), t0);
+        assert!(hit(
+            &mut c,
+            &p,
+            Method::DELETE,
+            &["x-a", "authorization"],
+            CredentialsMode::Omit,
+            t0
+        ));
+        assert!(!hit(
+            &mut c,
+            &p,
+            Method::DELETE,
+            &[],
+            CredentialsMode::Include,
+            t0
+        ));
+        let f = Profile::firefox();
+        let mut c = PreflightCache::new(8);
+        c.store(&f, O, U, &result(&["*"], &["*"], 600, false), t0);
+        assert!(!hit(
+            &mut c,
+            &f,
+            Method::DELETE,
+            &[],
+            CredentialsMode::Omit,
+            t0
+        ));
+        assert!(!hit(
+            &mut c,
+            &f,
+            Method::GET,
+            &["x-a"],
+            CredentialsMode::Omit,
+            t0
+        ));
+    }
+
+    #[test]
+    fn long_urls_are_not_cached_by_chromium() {
+        let p = Profile::chromium();
+        let mut c = PreflightCache::new(8);
+        let long = format!("https://api.test/{}", "a".repeat(1024));
+        c.store(
+            &p,
+            O,
+            &long,
+            &result(&["PUT"], &[], 600, false),
+            Instant::now(),
+        );
+        assert!(c.is_empty());
+    }
+
+    #[test]
+    fn remove_forgets_both_credentials_modes() {
+        let p = Profile::firefox();
+        let mut c = PreflightCache::new(8);
+        let t0 = Instant::now();
+        c.store(&p, O, U, &result(&["PUT"], &[], 600, false), t0);
+        c.store(&p, O, U, &result(&["PUT"], &[], 600, true), t0);
+        assert_eq!(c.len(), 2);
+        c.remove(O, U);
+        assert!(c.is_empty());
     }
 }
