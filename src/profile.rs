@@ -494,6 +494,24 @@ mod tests {
             .collect()
     }
 
+    /// `fetch()`'s result (`response` / `network-error`) in each engine.
+    fn results(routes: Value, steps: Value) -> [String; 3] {
+        Engine::ALL.map(|e| {
+            observe(&e.profile(), routes.clone(), steps.clone())[0]
+                .result
+                .clone()
+        })
+    }
+
+    /// How many requests the second step put on the wire, in each engine.
+    fn second_step_requests(routes: Value, steps: Value) -> [usize; 3] {
+        Engine::ALL.map(|e| {
+            observe(&e.profile(), routes.clone(), steps.clone())[1]
+                .server_log
+                .len()
+        })
+    }
+
     fn methods(e: &Expectation) -> Vec<&str> {
         e.server_log.iter().map(|l| l.method.as_str()).collect()
     }
@@ -589,15 +607,8 @@ mod tests {
             {"url": "{B}/r", "method": "PUT", "credentials": "include"},
             {"url": "{B}/r", "method": "PUT", "credentials": "omit"}
         ]);
-        let second: Vec<usize> = Engine::ALL
-            .map(|e| {
-                observe(&e.profile(), routes.clone(), steps.clone())[1]
-                    .server_log
-                    .len()
-            })
-            .to_vec();
         assert_eq!(
-            second,
+            second_step_requests(routes, steps),
             [1, 2, 1],
             "an include entry serves omit except in Firefox"
         );
@@ -751,12 +762,10 @@ mod tests {
             {"origin": "{A}", "path": "/r", "method": "*", "status": 302, "headers": [["Location", "http://u:p@{A_host}/t"]]},
             {"origin": "{A}", "path": "/t", "method": "*", "status": 200, "headers": []}
         ]);
-        let results = Engine::ALL.map(|e| {
-            observe(&e.profile(), routes.clone(), json!([{"url": "{A}/r"}]))[0]
-                .result
-                .clone()
-        });
-        assert_eq!(results, ["network-error", "response", "response"]);
+        assert_eq!(
+            results(routes, json!([{"url": "{A}/r"}])),
+            ["network-error", "response", "response"]
+        );
     }
 
     #[test]
@@ -766,12 +775,10 @@ mod tests {
             {"origin": "{B}", "path": "/m", "method": "*", "status": 302, "headers": [["Location", "{A}/t"], ["Access-Control-Allow-Origin", "{A}"]]},
             {"origin": "{A}", "path": "/t", "method": "*", "status": 200, "headers": [["Access-Control-Allow-Origin", "*"]]}
         ]);
-        let results = Engine::ALL.map(|e| {
-            observe(&e.profile(), routes.clone(), json!([{"url": "{A}/r"}]))[0]
-                .result
-                .clone()
-        });
-        assert_eq!(results, ["response", "response", "network-error"]);
+        assert_eq!(
+            results(routes, json!([{"url": "{A}/r"}])),
+            ["response", "response", "network-error"]
+        );
     }
 
     #[test]
