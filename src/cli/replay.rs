@@ -16,13 +16,8 @@ pub struct ReplayArgs {
     pub json: bool,
     /// The browser to emulate; by default the first word of each file's name
     /// (chromium-156.json is Chromium), else Chromium.
-    #[arg(long, value_parser = parse_engine)]
+    #[arg(long, value_parser = crate::cli::common::parse_engine)]
     pub browser: Option<Engine>,
-}
-
-fn parse_engine(s: &str) -> Result<Engine, String> {
-    s.parse()
-        .map_err(|e: browser_cors::InputError| e.to_string())
 }
 
 /// Runs `replay`: exit 0 when every step agrees, 1 when one does not, 2 when
