@@ -42,7 +42,9 @@ fn not_expressible(s: &Scenario) -> Option<&'static str> {
         }
         let bytes: Vec<u8> = value.chars().map(|c| c as u8).collect();
         if browser_cors::safelist::is_forbidden_request_header(name, &bytes, &profile) {
-            return Some("a forbidden header: check refuses it as a usage error (exit 2) where fetch() drops it");
+            return Some(
+                "a forbidden header: check refuses it as a usage error (exit 2) where fetch() drops it",
+            );
         }
     }
     None
@@ -224,31 +226,43 @@ fn check_json_agrees_with_recorded_chromium() {
     let next = Mutex::new(0usize);
     std::thread::scope(|scope| {
         for _ in 0..4 {
-            scope.spawn(|| loop {
-                let i = {
-                    let mut n = next.lock().unwrap();
-                    *n += 1;
-                    *n - 1
-                };
-                let Some(case) = cases.get(i) else { break };
-                let out = Command::new(env!("CARGO_BIN_EXE_browser-cors"))
-                    .args(&case.args)
-                    .env("NO_COLOR", "1")
-                    .output()
-                    .unwrap();
-                let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-                    panic!(
-                        "{}: not JSON ({e}): {} {}",
-                        case.id,
-                        String::from_utf8_lossy(&out.stdout),
-                        String::from_utf8_lossy(&out.stderr)
-                    )
-                });
-                let obs = observed(&json, &origins, &case.prefix);
-                let exp = expected(&case.expect);
-                let want_code = if case.expect.result == "response" { 0 } else { 1 };
-                let agrees = obs == exp && out.status.code() == Some(want_code);
-                results.lock().unwrap().push((case.id.clone(), agrees, obs, exp, out.status.code()));
+            scope.spawn(|| {
+                loop {
+                    let i = {
+                        let mut n = next.lock().unwrap();
+                        *n += 1;
+                        *n - 1
+                    };
+                    let Some(case) = cases.get(i) else { break };
+                    let out = Command::new(env!("CARGO_BIN_EXE_browser-cors"))
+                        .args(&case.args)
+                        .env("NO_COLOR", "1")
+                        .output()
+                        .unwrap();
+                    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+                        panic!(
+                            "{}: not JSON ({e}): {} {}",
+                            case.id,
+                            String::from_utf8_lossy(&out.stdout),
+                            String::from_utf8_lossy(&out.stderr)
+                        )
+                    });
+                    let obs = observed(&json, &origins, &case.prefix);
+                    let exp = expected(&case.expect);
+                    let want_code = if case.expect.result == "response" {
+                        0
+                    } else {
+                        1
+                    };
+                    let agrees = obs == exp && out.status.code() == Some(want_code);
+                    results.lock().unwrap().push((
+                        case.id.clone(),
+                        agrees,
+                        obs,
+                        exp,
+                        out.status.code(),
+                    ));
+                }
             });
         }
     });

@@ -115,7 +115,7 @@ impl Verdict {
             "blocked" => format!("no: {}", self.reason),
             "would-send" => "would send".to_owned(),
             "ok" => "yes".to_owned(),
-            _ => format!("unreachable: {}", self.reason),
+            _ => "unreachable".to_owned(),
         }
     }
 }
@@ -283,12 +283,17 @@ pub fn run(args: &AuditArgs) -> ExitCode {
         }
         results
     });
-    let all_unreachable = results.iter().flatten().all(|v| v.kind == "unreachable");
+    // Nothing got an answer (a simple POST that was not sent proves nothing).
+    let all_unreachable = results
+        .iter()
+        .flatten()
+        .all(|v| matches!(v.kind, "unreachable" | "would-send"))
+        && results.iter().flatten().any(|v| v.kind == "unreachable");
     if all_unreachable {
         let reason = results
             .iter()
             .flatten()
-            .next()
+            .find(|v| v.kind == "unreachable")
             .map(|v| v.reason.clone())
             .unwrap_or_default();
         eprintln!("browser-cors: cannot reach {url}: {reason}");

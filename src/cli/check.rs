@@ -306,8 +306,13 @@ pub fn render(
                 format!("status {}", r.status)
             };
             out.push_str(&format!(
-                "{} fetch() resolves: a {} response, {status}{}\n",
+                "{} fetch() resolves: {} {} response, {status}{}\n",
                 style.ok("✔"),
+                if r.response_type.as_str().starts_with("opaque") {
+                    "an"
+                } else {
+                    "a"
+                },
                 r.response_type.as_str(),
                 if r.redirected { ", redirected" } else { "" }
             ));

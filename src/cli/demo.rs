@@ -80,6 +80,7 @@ fn routes(base: &str) -> Vec<Route> {
             .header("Access-Control-Max-Age", "600"),
         Route::new("PUT", "/max-age", 200)
             .header("Access-Control-Allow-Origin", PAGE)
+            .header("Vary", "Origin")
             .body("saved"),
     ]
 }

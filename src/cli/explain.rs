@@ -124,10 +124,10 @@ pub fn fixes(error: &NetworkError, request: &Request, exchanges: &[Exchange]) ->
     let preflight = last_of(exchanges, RequestKind::Preflight);
     let last = exchanges.last();
     let status = last.and_then(|e| e.status).map(|s| s.as_u16());
-    let wherein = if error.stage == Stage::Preflight {
-        "the OPTIONS (preflight) response"
-    } else {
-        "the response"
+    let wherein = match error.stage {
+        Stage::Preflight => "the OPTIONS (preflight) response",
+        Stage::Redirect => "the redirect response (a browser checks CORS on every hop)",
+        _ => "the response",
     };
     let echo = if credentials {
         format!(
@@ -569,6 +569,20 @@ mod tests {
         assert!(
             f.contains(" | OPTIONS answered 401: let preflights through the auth layer"),
             "{f}"
+        );
+    }
+
+    #[test]
+    fn a_redirect_hop_needs_cors_headers_too() {
+        let f = fix(
+            CorsError::MissingAllowOriginHeader,
+            Stage::Redirect,
+            &req("GET"),
+            &[exchange(RequestKind::Actual, 302, &[("location", "/x")])],
+        );
+        assert_eq!(
+            f,
+            "the redirect response (a browser checks CORS on every hop) must carry Access-Control-Allow-Origin: https://app.test (or *)"
         );
     }
 
