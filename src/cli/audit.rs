@@ -321,7 +321,7 @@ pub fn run(args: &AuditArgs) -> ExitCode {
             .collect();
         let v = json!({"url": url.as_str(), "origin": args.origin, "send_unsafe": args.send_unsafe, "probes": rows});
         match serde_json::to_string_pretty(&v) {
-            Ok(s) => println!("{s}"),
+            Ok(s) => outln!("{s}"),
             Err(e) => {
                 eprintln!("browser-cors: cannot write JSON: {e}");
                 return ExitCode::from(2);
@@ -345,8 +345,8 @@ pub fn run(args: &AuditArgs) -> ExitCode {
             row
         })
         .collect();
-    println!("What a page at {} may do with {url}:\n", args.origin);
-    print!(
+    outln!("What a page at {} may do with {url}:\n", args.origin);
+    out!(
         "{}",
         table(&header, &rows, &|r, c, s| {
             if disagree.get(r).copied().unwrap_or(false) {
@@ -362,7 +362,7 @@ pub fn run(args: &AuditArgs) -> ExitCode {
             }
         })
     );
-    println!();
+    outln!();
     for (j, e) in engines.iter().enumerate() {
         let count = |k: &str| {
             results
@@ -370,7 +370,7 @@ pub fn run(args: &AuditArgs) -> ExitCode {
                 .filter(|vs| vs.get(j).is_some_and(|v| v.kind == k))
                 .count()
         };
-        println!(
+        outln!(
             "{}: {} allowed, {} would send (not sent), {} blocked, {} unreachable, of {}",
             e.name(),
             count("ok"),
@@ -382,13 +382,13 @@ pub fn run(args: &AuditArgs) -> ExitCode {
     }
     if engines.len() > 1 {
         let n = disagree.iter().filter(|d| **d).count();
-        println!(
+        outln!(
             "{n} requests where the browsers disagree{}",
             if n > 0 { " (highlighted)" } else { "" }
         );
     }
     if !args.send_unsafe {
-        println!(
+        outln!(
             "(POST, PUT, PATCH and DELETE were not sent: 'would send' means the browser would send them; --send-unsafe to try)"
         );
     }

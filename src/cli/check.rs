@@ -140,7 +140,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     if args.json {
         let value = to_json(&prepared.request, &prepared.browser, &fetched);
         match serde_json::to_string_pretty(&value) {
-            Ok(s) => println!("{s}"),
+            Ok(s) => outln!("{s}"),
             Err(e) => {
                 eprintln!("browser-cors: cannot write JSON: {e}");
                 return ExitCode::from(2);
@@ -154,7 +154,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
             }
         }
     } else if !args.json {
-        print!(
+        out!(
             "{}",
             render(
                 &prepared.request,

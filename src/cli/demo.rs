@@ -195,7 +195,7 @@ pub fn run(args: &DemoArgs) -> ExitCode {
         if let Some(u) = &cookie_at {
             let _ = browser.add_cookie("session=demo", u);
         }
-        println!(
+        outln!(
             "A page at {PAGE} calls fetch() on a demo server at http://{base} ({}):\n",
             args.browser.name()
         );
@@ -208,7 +208,7 @@ pub fn run(args: &DemoArgs) -> ExitCode {
             let request = (case.build)(Request::get(url));
             let fetched = browser.fetch(request.clone()).await;
             if args.verbose {
-                println!(
+                outln!(
                     "── {} {}\n{}",
                     case.path,
                     case.label,
@@ -242,7 +242,7 @@ pub fn run(args: &DemoArgs) -> ExitCode {
             rows.push(vec![case.path.to_owned(), case.label.to_owned(), verdict, reason]);
         }
         server.abort();
-        print!(
+        out!(
             "{}",
             table(&["endpoint", "request", "verdict", "reason"], &rows, &|r, c, s| {
                 if c == 2 {
@@ -256,7 +256,7 @@ pub fn run(args: &DemoArgs) -> ExitCode {
                 }
             })
         );
-        println!(
+        outln!(
             "\nSee one in full: browser-cors demo --verbose, or browser-cors check URL --origin {PAGE}"
         );
         ExitCode::SUCCESS

@@ -2,6 +2,23 @@
 
 use std::process::ExitCode;
 
+/// `print!` that ignores a closed stdout (`browser-cors demo | head`)
+/// instead of panicking.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($t)*);
+    }};
+}
+
+/// `println!` that ignores a closed stdout.
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
 pub mod audit;
 pub mod check;
 pub mod common;

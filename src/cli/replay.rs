@@ -56,7 +56,7 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
     let failed = all.iter().filter(|r| !r.agrees).count();
     if args.json {
         match serde_json::to_string_pretty(&all) {
-            Ok(s) => println!("{s}"),
+            Ok(s) => outln!("{s}"),
             Err(e) => {
                 eprintln!("browser-cors: cannot write JSON: {e}");
                 return ExitCode::from(2);
@@ -64,7 +64,7 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
         }
     } else {
         for r in all.iter().filter(|r| !r.agrees) {
-            println!(
+            outln!(
                 "{} {} step {}: {}",
                 r.file,
                 r.id,
@@ -72,7 +72,7 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
                 r.differences.join(", ")
             );
         }
-        println!("{} passed, {} failed", all.len() - failed, failed);
+        outln!("{} passed, {} failed", all.len() - failed, failed);
     }
     if failed == 0 {
         ExitCode::SUCCESS
