@@ -237,10 +237,10 @@ pub fn fixes(error: &NetworkError, request: &Request, exchanges: &[Exchange]) ->
                 .and_then(|e| header(&e.response_headers, "access-control-allow-headers"))
                 .unwrap_or_default();
             if allowed.split(',').any(|h| h.trim() == "*") {
-                if name == "authorization" {
-                    v.push("* in Access-Control-Allow-Headers never covers Authorization: name it".to_owned());
-                } else if credentials {
+                if credentials {
                     v.push("* in Access-Control-Allow-Headers is not a wildcard when credentials are included: list the headers".to_owned());
+                } else if name == "authorization" {
+                    v.push("* in Access-Control-Allow-Headers does not cover Authorization in this browser: name it".to_owned());
                 }
             }
             v
@@ -742,7 +742,26 @@ mod tests {
                 &[("access-control-allow-headers", "*")],
             )],
         );
-        assert!(f.contains("never covers Authorization"), "{f}");
+        assert!(
+            f.contains("does not cover Authorization in this browser"),
+            "{f}"
+        );
+        let f = fix(
+            CorsError::HeaderDisallowedByPreflightResponse {
+                header: "x-token".into(),
+            },
+            Stage::Preflight,
+            &r.clone().credentials(CredentialsMode::Include),
+            &[exchange(
+                RequestKind::Preflight,
+                204,
+                &[("access-control-allow-headers", "*")],
+            )],
+        );
+        assert!(
+            f.contains("not a wildcard when credentials are included"),
+            "{f}"
+        );
         assert!(
             fix(
                 CorsError::InvalidAllowMethodsPreflightResponse {
