@@ -501,6 +501,19 @@ fn audit_tables_and_json() {
         "authorization not in Access-Control-Allow-Headers"
     );
 
+    let o = run(&["audit", &url, "--origin", PAGE, "--json", "--send-unsafe"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let put = v["probes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["method"] == "PUT" && p["header"] == "-" && p["credentials"] == "omit")
+        .unwrap();
+    assert_eq!(
+        put["results"]["chromium"]["verdict"], "ok",
+        "sent with --send-unsafe"
+    );
+
     let o = run(&["audit", &url, "--origin", PAGE, "--browser", "all"]);
     assert_eq!(o.status.code(), Some(0));
     let out = stdout(&o);
