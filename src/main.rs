@@ -16,6 +16,18 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Fetch a URL as script in a page at --origin would, and explain the verdict.
+    ///
+    /// Example: browser-cors check https://api.example/items --origin https://app.example -H 'X-Token: 1'
+    Check(cli::check::CheckArgs),
+    /// Run the common CORS setups and mistakes against an embedded loopback server.
+    ///
+    /// Example: browser-cors demo
+    Demo(cli::demo::DemoArgs),
+    /// Probe methods × headers × credentials and show what a page may do.
+    ///
+    /// Example: browser-cors audit https://api.example/items --origin https://app.example --browser all
+    Audit(cli::audit::AuditArgs),
     /// Replay conformance vector files through the emulator and report disagreements.
     ///
     /// Example: browser-cors replay spec-tests/vectors/*.json
@@ -25,6 +37,9 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Check(args) => cli::check::run(&args),
+        Command::Demo(args) => cli::demo::run(&args),
+        Command::Audit(args) => cli::audit::run(&args),
         Command::Replay(args) => cli::replay::run(&args),
     }
 }

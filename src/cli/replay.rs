@@ -16,13 +16,8 @@ pub struct ReplayArgs {
     pub json: bool,
     /// The browser to emulate; by default the first word of each file's name
     /// (chromium-156.json is Chromium), else Chromium.
-    #[arg(long, value_parser = parse_engine)]
+    #[arg(long, value_parser = crate::cli::common::parse_engine)]
     pub browser: Option<Engine>,
-}
-
-fn parse_engine(s: &str) -> Result<Engine, String> {
-    s.parse()
-        .map_err(|e: browser_cors::InputError| e.to_string())
 }
 
 /// Runs `replay`: exit 0 when every step agrees, 1 when one does not, 2 when
@@ -61,7 +56,7 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
     let failed = all.iter().filter(|r| !r.agrees).count();
     if args.json {
         match serde_json::to_string_pretty(&all) {
-            Ok(s) => println!("{s}"),
+            Ok(s) => outln!("{s}"),
             Err(e) => {
                 eprintln!("browser-cors: cannot write JSON: {e}");
                 return ExitCode::from(2);
@@ -69,7 +64,7 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
         }
     } else {
         for r in all.iter().filter(|r| !r.agrees) {
-            println!(
+            outln!(
                 "{} {} step {}: {}",
                 r.file,
                 r.id,
@@ -77,7 +72,7 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
                 r.differences.join(", ")
             );
         }
-        println!("{} passed, {} failed", all.len() - failed, failed);
+        outln!("{} passed, {} failed", all.len() - failed, failed);
     }
     if failed == 0 {
         ExitCode::SUCCESS

@@ -1,0 +1,563 @@
+//! The `browser-cors` binary: output (compared with text written by hand for
+//! a controlled loopback server, colour off) and exit statuses.
+
+#[allow(dead_code)]
+#[path = "../src/cli/server.rs"]
+mod server;
+
+use std::process::{Command, Output};
+
+use server::Route;
+
+const PAGE: &str = "https://app.test";
+
+/// Serves `routes` on 127.0.0.1 from a background thread; returns the port.
+fn start(routes: Vec<Route>) -> u16 {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(l.local_addr().unwrap().port()).unwrap();
+            server::serve(l, routes).await;
+        });
+    });
+    rx.recv().unwrap()
+}
+
+/// A port nothing listens on.
+fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_browser-cors"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn api_routes() -> Vec<Route> {
+    vec![
+        Route::new("OPTIONS", "/no-acah", 204)
+            .header("Access-Control-Allow-Origin", PAGE)
+            .header("Access-Control-Allow-Methods", "PUT"),
+        Route::new("OPTIONS", "/ok", 204)
+            .header("Access-Control-Allow-Origin", PAGE)
+            .header("Access-Control-Allow-Credentials", "true")
+            .header("Access-Control-Allow-Methods", "PUT")
+            .header("Access-Control-Allow-Headers", "x-token")
+            .header("Vary", "Origin"),
+        Route::new("PUT", "/ok", 200)
+            .header("Access-Control-Allow-Origin", PAGE)
+            .header("Access-Control-Allow-Credentials", "true")
+            .header("Vary", "Origin")
+            .header("Content-Type", "text/plain")
+            .header("X-Total", "3")
+            .body("done"),
+        Route::new("GET", "/plain", 200)
+            .header("Content-Type", "text/plain")
+            .body("secret"),
+        Route::new("GET", "/moved", 302).header("Location", "/plain"),
+        Route::new("GET", "/moved-cors", 302)
+            .header("Location", "/echo-star")
+            .header("Access-Control-Allow-Origin", "*"),
+        Route::new("GET", "/echo-star", 200)
+            .header("Access-Control-Allow-Origin", "*")
+            .header("Content-Type", "text/plain"),
+    ]
+}
+
+/// The one-line usage error: exit 2, one line on stderr, nothing on stdout,
+/// no panic or backtrace.
+fn assert_usage_error(o: &Output, contains: &str) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(2), "stderr: {err}");
+    assert_eq!(err.lines().count(), 1, "stderr: {err}");
+    assert!(err.starts_with("browser-cors: "), "stderr: {err}");
+    assert!(err.contains(contains), "stderr: {err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("backtrace"),
+        "{err}"
+    );
+    assert!(stdout(o).is_empty(), "stdout: {}", stdout(o));
+}
+
+#[test]
+fn check_draws_a_refused_preflight_and_names_the_fix() {
+    let port = start(api_routes());
+    let url = format!("http://127.0.0.1:{port}/no-acah");
+    let o = run(&[
+        "check",
+        &url,
+        "--origin",
+        PAGE,
+        "-X",
+        "PUT",
+        "-H",
+        "X-Token: 1",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let expected = format!(
+        "\
+Chromium fetch({url}) from a page at https://app.test
+
+  page ──▶ server  OPTIONS {url}  (preflight)
+                   Origin: https://app.test
+                   Access-Control-Request-Method: PUT
+                   Access-Control-Request-Headers: x-token
+  page ◀── server  204 No Content
+                   Access-Control-Allow-Origin: https://app.test
+                   Access-Control-Allow-Methods: PUT
+
+✘ fetch() rejects: TypeError: Failed to fetch
+    console: Access to fetch at '{url}' from origin 'https://app.test' has been blocked by CORS policy: Request header field x-token is not allowed by Access-Control-Allow-Headers in preflight response.
+    reason: HeaderDisallowedByPreflightResponse (stage: preflight)
+Preflight: yes, because
+    - method PUT is not GET, HEAD or POST
+    - header x-token is not CORS-safelisted
+Fix:
+    - the OPTIONS response must list x-token in Access-Control-Allow-Headers
+"
+    );
+    assert_eq!(stdout(&o), expected);
+    assert!(
+        !stdout(&o).contains('\x1b'),
+        "colour off when not a terminal"
+    );
+}
+
+#[test]
+fn check_draws_a_credentialed_success_with_its_cookie_and_hidden_header() {
+    let port = start(api_routes());
+    let url = format!("http://127.0.0.1:{port}/ok");
+    let o = run(&[
+        "check",
+        &url,
+        "--origin",
+        PAGE,
+        "-X",
+        "PUT",
+        "-H",
+        "X-Token: 1",
+        "--credentials",
+        "include",
+        "--cookie",
+        "sid=7",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let expected = format!(
+        "\
+Chromium fetch({url}) from a page at https://app.test
+
+  page ──▶ server  OPTIONS {url}  (preflight)
+                   Origin: https://app.test
+                   Access-Control-Request-Method: PUT
+                   Access-Control-Request-Headers: x-token
+  page ◀── server  204 No Content
+                   Access-Control-Allow-Origin: https://app.test
+                   Access-Control-Allow-Credentials: true
+                   Access-Control-Allow-Methods: PUT
+                   Access-Control-Allow-Headers: x-token
+                   Vary: Origin
+  page ──▶ server  PUT {url}
+                   Origin: https://app.test
+                   X-Token: 1
+                   Cookie: sid=7
+  page ◀── server  200 OK
+                   Access-Control-Allow-Origin: https://app.test
+                   Access-Control-Allow-Credentials: true
+                   Vary: Origin
+
+✔ fetch() resolves: a cors response, status 200
+    readable headers: content-type
+    note: script cannot read x-total: list it in Access-Control-Expose-Headers
+Preflight: yes, because
+    - method PUT is not GET, HEAD or POST
+    - header x-token is not CORS-safelisted
+"
+    );
+    assert_eq!(stdout(&o), expected);
+}
+
+#[test]
+fn check_json_follows_the_expect_object() {
+    let port = start(api_routes());
+    let base = format!("http://127.0.0.1:{port}");
+    let o = run(&[
+        "check",
+        &format!("{base}/plain"),
+        "--origin",
+        PAGE,
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["result"], "network-error");
+    assert!(v.get("type").is_none() && v.get("status").is_none());
+    assert_eq!(v["error"]["reason"]["code"], "MissingAllowOriginHeader");
+    assert_eq!(v["error"]["stage"], "response");
+    assert!(v["error"]["console"].as_str().unwrap().ends_with(
+        "No 'Access-Control-Allow-Origin' header is present on the requested resource."
+    ));
+    assert_eq!(
+        v["fix"][0],
+        "the response must carry Access-Control-Allow-Origin: https://app.test (or *)"
+    );
+    assert_eq!(
+        v["server_log"],
+        serde_json::json!([{"method": "GET", "origin_url": format!("{base}/plain"),
+            "origin": PAGE, "acrm": null, "acrh": null, "cookie": false,
+            "sec_fetch_mode": "cors", "sec_fetch_site": "cross-site", "status": 200}])
+    );
+
+    // redirect: manual gives an opaqueredirect response (Chromium checks CORS
+    // on the redirect hop first, so the 302 carries Allow-Origin here).
+    let o = run(&[
+        "check",
+        &format!("{base}/moved-cors"),
+        "--origin",
+        PAGE,
+        "--json",
+        "--redirect",
+        "manual",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "an opaqueredirect response resolves"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["type"], "opaqueredirect");
+    assert_eq!(v["status"], 0);
+    assert_eq!(v["url"], format!("{base}/moved-cors"));
+    // Followed, it lands on the wildcard response: the final URL, redirected.
+    let o = run(&[
+        "check",
+        &format!("{base}/moved-cors"),
+        "--origin",
+        PAGE,
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        (v["type"].as_str(), v["redirected"].as_bool()),
+        (Some("cors"), Some(true))
+    );
+    assert_eq!(v["url"], format!("{base}/echo-star"));
+    assert_eq!(v["server_log"].as_array().unwrap().len(), 2);
+    assert_eq!(v["error"], serde_json::Value::Null);
+
+    let o = run(&[
+        "check",
+        &format!("{base}/echo-star"),
+        "--origin",
+        PAGE,
+        "--json",
+        "-H",
+        "X-Empty:",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    // -H 'X-Empty:' sends an empty value (a preflight asks for it, and the
+    // route has no OPTIONS: 404).
+    assert_eq!(v["server_log"][0]["method"], "OPTIONS");
+    assert_eq!(v["server_log"][0]["acrh"], "x-empty");
+    assert_eq!(
+        v["preflight"]["reasons"][0],
+        "header x-empty is not CORS-safelisted"
+    );
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn check_exit_statuses() {
+    let port = start(api_routes());
+    let base = format!("http://127.0.0.1:{port}");
+    // no-cors: an opaque response still resolves.
+    let o = run(&[
+        "check",
+        &format!("{base}/plain"),
+        "--origin",
+        PAGE,
+        "--mode",
+        "no-cors",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stdout(&o).contains("✔ fetch() resolves: an opaque response, status 0\n"),
+        "{}",
+        stdout(&o)
+    );
+    // same-origin mode to another origin: refused by the browser's rules.
+    let o = run(&[
+        "check",
+        &format!("{base}/plain"),
+        "--origin",
+        PAGE,
+        "--mode",
+        "same-origin",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    // redirect: error.
+    let o = run(&[
+        "check",
+        &format!("{base}/moved"),
+        "--origin",
+        PAGE,
+        "--redirect",
+        "error",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    // A forbidden method is fetch()'s TypeError: a browser rule, exit 1.
+    let o = run(&[
+        "check",
+        &format!("{base}/plain"),
+        "--origin",
+        PAGE,
+        "-X",
+        "TRACE",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    // Same-origin (the page is the server): basic response.
+    let o = run(&["check", "/plain", "--origin", &base, "--json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["type"], "basic");
+}
+
+#[test]
+fn bad_input_is_one_line_and_exit_2() {
+    let port = start(api_routes());
+    let url = format!("http://127.0.0.1:{port}/plain");
+    assert_usage_error(
+        &run(&["check", "http://[::1", "--origin", PAGE]),
+        "invalid URL",
+    );
+    assert_usage_error(
+        &run(&["check", &url, "--origin", "not an origin"]),
+        "invalid origin",
+    );
+    assert_usage_error(
+        &run(&["check", &url, "--origin", "https://app.test/path"]),
+        "invalid origin",
+    );
+    assert_usage_error(
+        &run(&["check", &url, "--origin", PAGE, "-H", "X-Token 1"]),
+        "no colon",
+    );
+    assert_usage_error(
+        &run(&["check", &url, "--origin", PAGE, "-H", "Cookie: a=b"]),
+        "forbidden request header",
+    );
+    assert_usage_error(
+        &run(&["check", &url, "--origin", PAGE, "-H", "Host: evil"]),
+        "forbidden request header",
+    );
+    assert_usage_error(
+        &run(&["check", &url, "--origin", PAGE, "-H", "X-A: €"]),
+        "U+20AC",
+    );
+    assert_usage_error(
+        &run(&["check", &url, "--origin", PAGE, "--mode", "navigate"]),
+        "invalid mode",
+    );
+    assert_usage_error(
+        &run(&["check", &url, "--origin", PAGE, "--cookie", "novalue"]),
+        "no '='",
+    );
+    let down = format!("http://127.0.0.1:{}/x", closed_port());
+    assert_usage_error(&run(&["check", &down, "--origin", PAGE]), "cannot reach");
+    assert_usage_error(&run(&["audit", &down, "--origin", PAGE]), "cannot reach");
+    assert_usage_error(
+        &run(&["audit", &url, "--origin", PAGE, "--browser", "lynx"]),
+        "unknown browser",
+    );
+    // clap's own usage errors also exit 2.
+    assert_eq!(run(&["check", &url]).status.code(), Some(2));
+}
+
+#[test]
+fn unreachable_with_json_still_prints_the_object() {
+    let down = format!("http://127.0.0.1:{}/x", closed_port());
+    let o = run(&["check", &down, "--origin", PAGE, "--json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["error"]["reason"]["code"], "Network");
+    assert_eq!(v["error"]["stage"], "network");
+    assert_eq!(stderr(&o).lines().count(), 1);
+}
+
+#[test]
+fn demo_prints_the_table_and_exits_0() {
+    let o = run(&["demo"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let table = out
+        .lines()
+        .skip_while(|l| !l.starts_with("endpoint"))
+        .take_while(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let expected = "\
+endpoint               request                     verdict        reason
+---------------------  --------------------------  -------------  -------------------------------------------
+/exact-origin          GET, credentials: include   ok (cors 200)  simple request
+/wildcard-credentials  GET, credentials: include   blocked        * with credentials
+/no-allow-origin       GET                         blocked        no Access-Control-Allow-Origin
+/two-allow-origins     GET                         blocked        Access-Control-Allow-Origin sent twice
+/options-405           PUT application/json        blocked        OPTIONS answered 405, without CORS headers
+/options-401           GET + Authorization         blocked        OPTIONS answered 401, without CORS headers
+/custom-header         GET + X-Token               blocked        x-token not in Access-Control-Allow-Headers
+/patch                 method 'patch'              blocked        patch not in Access-Control-Allow-Methods
+/http-to-https         PUT application/json        blocked        OPTIONS answered 301 (a redirect)
+/expose-missing        GET, read X-Total-Count     ok (cors 200)  simple request; x-total-count not exposed
+/expose-ok             GET, read X-Total-Count     ok (cors 200)  simple request
+/max-age               PUT application/json (1st)  ok (cors 200)  preflight passed
+/max-age               PUT application/json (2nd)  ok (cors 200)  no OPTIONS: preflight cached (Max-Age)";
+    assert_eq!(table, expected);
+    assert!(out.starts_with(
+        "A page at https://app.example calls fetch() on a demo server at http://127.0.0.1:"
+    ));
+}
+
+#[test]
+fn demo_verbose_shows_each_exchange() {
+    let o = run(&["demo", "--verbose"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    // The second /max-age request sends no OPTIONS: the section shows one PUT only.
+    let second = out
+        .split("── /max-age PUT application/json (2nd)")
+        .nth(1)
+        .unwrap();
+    let second = second.split("endpoint").next().unwrap();
+    assert!(!second.contains("OPTIONS http"), "{second}");
+    assert!(second.contains("PUT http"), "{second}");
+    assert!(
+        second.contains("Preflight: needed, answered from the preflight cache"),
+        "{second}"
+    );
+    assert!(out.contains("OPTIONS answered 401: let preflights through the auth layer"));
+    assert!(out.contains("the redirect goes http→https"));
+}
+
+#[test]
+fn audit_tables_and_json() {
+    let port = start(vec![
+        Route::new("OPTIONS", "/api", 204)
+            .header("Access-Control-Allow-Origin", PAGE)
+            .header("Access-Control-Allow-Methods", "GET, PUT")
+            .header("Access-Control-Allow-Headers", "content-type"),
+        Route::new("*", "/api", 200)
+            .header("Access-Control-Allow-Origin", PAGE)
+            .header("Content-Type", "application/json")
+            .body("{}"),
+    ]);
+    let url = format!("http://127.0.0.1:{port}/api");
+    let o = run(&["audit", &url, "--origin", PAGE, "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let probes = v["probes"].as_array().unwrap();
+    assert_eq!(probes.len(), 6 * 4 * 2);
+    let find = |m: &str, h: &str, c: &str| {
+        probes
+            .iter()
+            .find(|p| p["method"] == m && p["header"] == h && p["credentials"] == c)
+            .unwrap()["results"]["chromium"]
+            .clone()
+    };
+    assert_eq!(find("GET", "-", "omit")["verdict"], "ok");
+    // No Access-Control-Allow-Credentials: credentialed requests fail.
+    assert_eq!(find("GET", "-", "include")["verdict"], "blocked");
+    assert_eq!(
+        find("GET", "-", "include")["reason"],
+        "no Access-Control-Allow-Credentials: true"
+    );
+    // PUT passes its preflight and is not sent without --send-unsafe.
+    let put = find("PUT", "Content-Type: application/json", "omit");
+    assert_eq!(put["verdict"], "would-send");
+    assert_eq!(put["preflighted"], true);
+    assert_eq!(
+        find("DELETE", "-", "omit")["reason"],
+        "DELETE not in Access-Control-Allow-Methods"
+    );
+    assert_eq!(
+        find("GET", "Authorization: Bearer audit", "omit")["reason"],
+        "authorization not in Access-Control-Allow-Headers"
+    );
+
+    let o = run(&["audit", &url, "--origin", PAGE, "--json", "--send-unsafe"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let put = v["probes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["method"] == "PUT" && p["header"] == "-" && p["credentials"] == "omit")
+        .unwrap();
+    assert_eq!(
+        put["results"]["chromium"]["verdict"], "ok",
+        "sent with --send-unsafe"
+    );
+
+    let o = run(&["audit", &url, "--origin", PAGE, "--browser", "all"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    let header = out.lines().find(|l| l.starts_with("method")).unwrap();
+    assert_eq!(
+        header.split_whitespace().collect::<Vec<_>>(),
+        [
+            "method",
+            "header",
+            "credentials",
+            "chromium",
+            "firefox",
+            "webkit"
+        ]
+    );
+    assert!(out.contains("requests where the browsers disagree"));
+    let row = out
+        .lines()
+        .find(|l| l.starts_with("GET     -"))
+        .unwrap_or_default();
+    assert!(
+        row.split_whitespace().filter(|w| *w == "yes").count() == 3,
+        "{out}"
+    );
+}
+
+#[test]
+fn every_command_has_help_with_an_example() {
+    for cmd in ["check", "demo", "audit", "replay"] {
+        let o = run(&[cmd, "--help"]);
+        assert_eq!(o.status.code(), Some(0));
+        let out = stdout(&o);
+        assert!(out.contains("Example"), "{cmd}: {out}");
+        if cmd != "replay" {
+            assert!(out.contains("--browser"), "{cmd}");
+        }
+    }
+    let out = stdout(&run(&["check", "--help"]));
+    assert!(out.contains("forbidden header"), "{out}");
+}
+
+#[test]
+fn replay_of_the_vectors_passes() {
+    let o = run(&["replay", "spec-tests/vectors/chromium-156.json"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).ends_with(" passed, 0 failed\n"));
+}
