@@ -9,6 +9,11 @@
 //!   which needs a preflight; the preflight is cached before measuring, and
 //!   the bench checks afterwards that no further OPTIONS reached the server.
 //!
+//! - `*_no_trace`: the same with `Browser::set_trace(false)` (the trace
+//!   otherwise keeps every exchange, and grows through the run);
+//! - `in_memory_*`: the browser over a transport that answers from memory,
+//!   the emulator's own cost per fetch.
+//!
 //! Run: `cargo bench --bench client_overhead --all-features`.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -21,6 +26,25 @@ use browser_cors::client::reqwest::ReqwestTransport;
 use criterion::{Criterion, criterion_group, criterion_main};
 
 static OPTIONS: AtomicUsize = AtomicUsize::new(0);
+
+/// A server in memory that allows everything the bench sends.
+struct Canned;
+
+impl browser_cors::client::Transport for Canned {
+    async fn send(
+        &self,
+        _request: http::Request<bytes::Bytes>,
+    ) -> Result<http::Response<bytes::Bytes>, browser_cors::client::TransportError> {
+        Ok(http::Response::builder()
+            .status(200)
+            .header("access-control-allow-origin", "*")
+            .header("access-control-allow-methods", "PUT")
+            .header("access-control-allow-headers", "x-token")
+            .header("access-control-max-age", "600")
+            .body(bytes::Bytes::from_static(b"ok"))
+            .unwrap_or_default())
+    }
+}
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
@@ -82,6 +106,26 @@ fn overhead(c: &mut Criterion) {
             .await;
         f.assert_ok().assert_preflighted();
     });
+
+    // The same browser state without the trace (a crawler's setting).
+    let quiet = Browser::new(
+        ReqwestTransport::from_client(client()),
+        "http://localhost:1",
+    )
+    .unwrap();
+    quiet.set_trace(false);
+    rt.block_on(async {
+        quiet
+            .fetch(
+                Request::get(item.parse().unwrap())
+                    .method("PUT")
+                    .header("X-Token", "t")
+                    .body("x"),
+            )
+            .await
+            .assert_ok()
+            .assert_preflighted();
+    });
     let preflights_before = OPTIONS.load(Ordering::SeqCst);
 
     let mut group = c.benchmark_group("client_overhead");
@@ -98,6 +142,9 @@ fn overhead(c: &mut Criterion) {
                 f
             })
         })
+    });
+    group.bench_function("browser_get_no_trace", |b| {
+        b.iter(|| rt.block_on(quiet.fetch(Request::get(data.parse().unwrap()))))
     });
     group.bench_function("bare_put", |b| {
         b.iter(|| {
@@ -130,10 +177,53 @@ fn overhead(c: &mut Criterion) {
             })
         })
     });
+    group.bench_function("browser_put_cached_preflight_no_trace", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let f = quiet
+                    .fetch(
+                        Request::get(item.parse().unwrap())
+                            .method("PUT")
+                            .header("X-Token", "t")
+                            .body("x"),
+                    )
+                    .await;
+                assert!(!f.preflighted());
+                f
+            })
+        })
+    });
+    // The same two fetches with an in-memory server: what the emulator
+    // itself costs, without the network.
+    let memory = Browser::new(Canned, "http://localhost:1").unwrap();
+    memory.set_trace(false);
+    rt.block_on(
+        memory.fetch(
+            Request::get(item.parse().unwrap())
+                .method("PUT")
+                .header("X-Token", "t"),
+        ),
+    )
+    .assert_ok();
+    group.bench_function("in_memory_get", |b| {
+        b.iter(|| rt.block_on(memory.fetch(Request::get(data.parse().unwrap()))))
+    });
+    group.bench_function("in_memory_put_cached_preflight", |b| {
+        b.iter(|| {
+            rt.block_on(
+                memory.fetch(
+                    Request::get(item.parse().unwrap())
+                        .method("PUT")
+                        .header("X-Token", "t")
+                        .body("x"),
+                ),
+            )
+        })
+    });
     group.finish();
     let preflights_after = OPTIONS.load(Ordering::SeqCst);
     println!(
-        "OPTIONS requests on the wire: {preflights_before} before measuring, {} during the cached-preflight runs",
+        "OPTIONS requests on the wire: {preflights_before} before measuring (one per browser), {} during the cached-preflight runs",
         preflights_after - preflights_before
     );
     assert_eq!(

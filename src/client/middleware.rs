@@ -87,7 +87,7 @@ pub enum BrowserError {
         "the request body is a stream; buffer it (Body::from bytes) so it can be resent on a 307/308 redirect"
     )]
     StreamingBody,
-    /// The request could not be rebuilt as a `reqwest::Response`.
+    /// The filtered response could not be built as a `reqwest::Response`.
     #[error("cannot build the response: {0}")]
     Response(String),
 }

@@ -4,6 +4,23 @@
 //!
 //! This is the I/O edge: it reads the clock and does the network exchange;
 //! every decision stays in the machine.
+//!
+//! | feature | adapter | for |
+//! | --- | --- | --- |
+//! | `reqwest` | [`reqwest::ReqwestTransport`] | a `Browser` over a `reqwest::Client` |
+//! | `middleware` | `middleware::BrowserMiddleware` | an existing `reqwest_middleware::ClientWithMiddleware` |
+//! | `tower` | `tower::TowerTransport` | any tower service (an axum `Router`) in-process |
+//!
+//! Any other client works by implementing [`Transport`]: one exchange, no
+//! redirect following, no cookie handling of its own.
+//!
+//! Cookies live in the browser's jar ([`cookie_store`], keyed by domain and
+//! path as browsers do): the `Cookie` header is attached only to requests
+//! whose credentials mode includes credentials (`include`, or `same-origin`
+//! on a same-origin request; never to a preflight), and `Set-Cookie` is
+//! stored only from the responses to those requests.
+//!
+//! The [`assert`](mod@assert) module adds test assertions to [`Fetched`].
 
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -114,6 +131,7 @@ struct Inner<T> {
     cache: Mutex<PreflightCache>,
     jar: Mutex<cookie_store::CookieStore>,
     trace: Mutex<Vec<Exchange>>,
+    tracing: std::sync::atomic::AtomicBool,
 }
 
 /// An emulated browser: one engine profile, one page origin, its own
@@ -179,6 +197,7 @@ impl<T> Browser<T> {
                 page,
                 jar: Mutex::new(cookie_store::CookieStore::default()),
                 trace: Mutex::new(Vec::new()),
+                tracing: std::sync::atomic::AtomicBool::new(true),
             }),
         })
     }
@@ -231,6 +250,21 @@ impl<T> Browser<T> {
     /// it: a long-running client (a crawler) should take it from time to time.
     pub fn trace(&self) -> Vec<Exchange> {
         lock(&self.inner.trace).clone()
+    }
+
+    /// Whether the browser records its exchanges in its trace (it does
+    /// unless told otherwise). A crawler that never reads the trace turns it
+    /// off: each [`Fetched`] still lists its own exchanges.
+    ///
+    /// ```
+    /// # use browser_cors::client::Browser;
+    /// let browser = Browser::detached("https://app.example").unwrap();
+    /// browser.set_trace(false);
+    /// ```
+    pub fn set_trace(&self, on: bool) {
+        self.inner
+            .tracing
+            .store(on, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Every exchange since the last call, in order; the trace is emptied.
@@ -297,21 +331,18 @@ impl<T> Browser<T> {
                 let mut cache = lock(&inner.cache);
                 fetch.poll(&mut cache, Instant::now())
             };
-            let wire = match action {
+            let mut sent = match action {
                 Action::Done(outcome) => return self.finish(outcome, last_body, exchanges),
                 Action::Send(wire) => wire,
             };
-            let mut sent = wire.clone();
-            if wire.credentials == Credentials::Include {
-                let cookie = {
-                    let jar = lock(&inner.jar);
-                    let mut url = wire.url.clone();
-                    url.set_fragment(None);
-                    jar.get_request_values(&url)
-                        .map(|(n, v)| format!("{n}={v}"))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                };
+            let include = sent.credentials == Credentials::Include;
+            if include {
+                // Cookie matching looks at the scheme, host and path only.
+                let cookie = lock(&inner.jar)
+                    .get_request_values(&sent.url)
+                    .map(|(n, v)| format!("{n}={v}"))
+                    .collect::<Vec<_>>()
+                    .join("; ");
                 if !cookie.is_empty() {
                     sent.headers.set_cookie(cookie.into_bytes());
                 }
@@ -330,19 +361,25 @@ impl<T> Browser<T> {
             };
             match transport.send(http_request).await {
                 Ok(response) => {
-                    if wire.credentials == Credentials::Include {
-                        store_cookies(&inner.jar, &wire.url, response.headers());
+                    let (parts, body) = response.into_parts();
+                    if include {
+                        store_cookies(&inner.jar, &sent.url, &parts.headers);
+                    }
+                    {
+                        let mut cache = lock(&inner.cache);
+                        fetch.on_response_head(
+                            parts.status,
+                            &parts.headers,
+                            &mut cache,
+                            Instant::now(),
+                        );
                     }
                     exchanges.push(Exchange {
                         request: sent,
-                        status: Some(response.status()),
-                        response_headers: response.headers().clone(),
+                        status: Some(parts.status),
+                        response_headers: parts.headers,
                     });
-                    {
-                        let mut cache = lock(&inner.cache);
-                        fetch.on_response(&response, &mut cache, Instant::now());
-                    }
-                    last_body = response.into_body();
+                    last_body = body;
                 }
                 Err(e) => {
                     exchanges.push(Exchange {
@@ -375,7 +412,13 @@ impl<T> Browser<T> {
     }
 
     fn finish(&self, outcome: Outcome, last_body: Bytes, exchanges: Vec<Exchange>) -> Fetched {
-        lock(&self.inner.trace).extend(exchanges.iter().cloned());
+        if self
+            .inner
+            .tracing
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            lock(&self.inner.trace).extend(exchanges.iter().cloned());
+        }
         let body = outcome
             .response()
             .filter(|r| r.body_readable())

@@ -47,13 +47,13 @@ impl Transport for ReqwestTransport {
 
 /// A whole `reqwest::Response` as an `http::Response<Bytes>`.
 pub(crate) async fn into_http(
-    response: ::reqwest::Response,
+    mut response: ::reqwest::Response,
 ) -> Result<http::Response<Bytes>, TransportError> {
     let mut builder = http::Response::builder()
         .status(response.status())
         .version(response.version());
     if let Some(headers) = builder.headers_mut() {
-        *headers = response.headers().clone();
+        *headers = std::mem::take(response.headers_mut());
     }
     let body = response
         .bytes()
