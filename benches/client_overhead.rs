@@ -26,6 +26,7 @@ use browser_cors::client::reqwest::ReqwestTransport;
 use criterion::{Criterion, criterion_group, criterion_main};
 
 static OPTIONS: AtomicUsize = AtomicUsize::new(0);
+static CONNECTIONS: AtomicUsize = AtomicUsize::new(0);
 
 /// A server in memory that allows everything the bench sends.
 struct Canned;
@@ -80,6 +81,9 @@ fn overhead(c: &mut Criterion) {
                         ]
                     }),
             );
+        let listener = axum::serve::ListenerExt::tap_io(listener, |_| {
+            CONNECTIONS.fetch_add(1, Ordering::SeqCst);
+        });
         tokio::spawn(async move { axum::serve(listener, app).await });
         base
     });
@@ -229,6 +233,10 @@ fn overhead(c: &mut Criterion) {
     assert_eq!(
         preflights_after, preflights_before,
         "a cached preflight went on the wire"
+    );
+    println!(
+        "TCP connections accepted by the server during the whole run: {}",
+        CONNECTIONS.load(Ordering::SeqCst)
     );
 }
 
