@@ -32,6 +32,10 @@ use super::{Transport, TransportError};
 
 /// A tower service as a transport. The service is cloned for each request
 /// (tower's `oneshot`), so it must be `Clone` (an axum `Router` is).
+///
+/// The response body is collected whole: a body that never ends keeps the
+/// fetch waiting, as it would keep a browser waiting. Wrap the service in a
+/// timeout (`tower::timeout`) if the app may stream without end.
 #[derive(Debug, Clone)]
 pub struct TowerTransport<S> {
     service: S,
