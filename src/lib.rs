@@ -12,6 +12,11 @@
 //! response heads and the current time, and answers with the next request to
 //! send or the final, browser-visible [`Outcome`].
 //!
+//! With the `client` feature, `client::Browser` drives the machine over a
+//! real HTTP client (`reqwest`, a `reqwest_middleware` chain with the
+//! `middleware` feature, or any tower service in-process with the `tower`
+//! feature) and keeps a preflight cache and a cookie jar between fetches.
+//!
 //! ```
 //! use browser_cors::{Action, Fetch, PreflightCache, Profile, Request, origin::parse_origin};
 //! use std::time::Instant;

@@ -4,6 +4,23 @@
 //!
 //! This is the I/O edge: it reads the clock and does the network exchange;
 //! every decision stays in the machine.
+//!
+//! | feature | adapter | for |
+//! | --- | --- | --- |
+//! | `reqwest` | [`reqwest::ReqwestTransport`] | a `Browser` over a `reqwest::Client` |
+//! | `middleware` | `middleware::BrowserMiddleware` | an existing `reqwest_middleware::ClientWithMiddleware` |
+//! | `tower` | `tower::TowerTransport` | any tower service (an axum `Router`) in-process |
+//!
+//! Any other client works by implementing [`Transport`]: one exchange, no
+//! redirect following, no cookie handling of its own.
+//!
+//! Cookies live in the browser's jar ([`cookie_store`], keyed by domain and
+//! path as browsers do): the `Cookie` header is attached only to requests
+//! whose credentials mode includes credentials (`include`, or `same-origin`
+//! on a same-origin request; never to a preflight), and `Set-Cookie` is
+//! stored only from the responses to those requests.
+//!
+//! The [`assert`](mod@assert) module adds test assertions to [`Fetched`].
 
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -21,8 +38,13 @@ use crate::profile::{Engine, Profile};
 use crate::request::Request;
 use crate::response::Response;
 
+pub mod assert;
+#[cfg(feature = "middleware")]
+pub mod middleware;
 #[cfg(feature = "reqwest")]
 pub mod reqwest;
+#[cfg(feature = "tower")]
+pub mod tower;
 
 /// A transport failure: the exchange did not produce a response.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -109,6 +131,7 @@ struct Inner<T> {
     cache: Mutex<PreflightCache>,
     jar: Mutex<cookie_store::CookieStore>,
     trace: Mutex<Vec<Exchange>>,
+    tracing: std::sync::atomic::AtomicBool,
 }
 
 /// An emulated browser: one engine profile, one page origin, its own
@@ -153,7 +176,7 @@ fn lock<V>(m: &Mutex<V>) -> MutexGuard<'_, V> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-impl<T: Transport> Browser<T> {
+impl<T> Browser<T> {
     /// A Chromium browser whose page is at `page_origin` (`https://app.example`).
     pub fn new(transport: T, page_origin: &str) -> Result<Browser<T>, InputError> {
         Browser::with_profile(transport, page_origin, Profile::chromium())
@@ -174,6 +197,7 @@ impl<T: Transport> Browser<T> {
                 page,
                 jar: Mutex::new(cookie_store::CookieStore::default()),
                 trace: Mutex::new(Vec::new()),
+                tracing: std::sync::atomic::AtomicBool::new(true),
             }),
         })
     }
@@ -220,9 +244,32 @@ impl<T: Transport> Browser<T> {
             })
     }
 
-    /// Every exchange this browser has made, in order.
+    /// Every exchange this browser has made, in order (a copy).
+    ///
+    /// The trace keeps every exchange until [`Browser::take_trace`] empties
+    /// it: a long-running client (a crawler) should take it from time to time.
     pub fn trace(&self) -> Vec<Exchange> {
         lock(&self.inner.trace).clone()
+    }
+
+    /// Whether the browser records its exchanges in its trace (it does
+    /// unless told otherwise). A crawler that never reads the trace turns it
+    /// off: each [`Fetched`] still lists its own exchanges.
+    ///
+    /// ```
+    /// # use browser_cors::client::Browser;
+    /// let browser = Browser::detached("https://app.example").unwrap();
+    /// browser.set_trace(false);
+    /// ```
+    pub fn set_trace(&self, on: bool) {
+        self.inner
+            .tracing
+            .store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Every exchange since the last call, in order; the trace is emptied.
+    pub fn take_trace(&self) -> Vec<Exchange> {
+        std::mem::take(&mut *lock(&self.inner.trace))
     }
 
     /// Forgets the preflight cache (as a browser restart would).
@@ -231,42 +278,71 @@ impl<T: Transport> Browser<T> {
     }
 
     /// What script in the page gets from `fetch(request)`.
-    pub async fn fetch(&self, request: Request) -> Fetched {
+    ///
+    /// Never panics and always finishes: the machine follows at most the
+    /// engine's redirect limit, and a transport error ends the fetch with a
+    /// network error (`TypeError: Failed to fetch` in the page).
+    pub async fn fetch(&self, request: Request) -> Fetched
+    where
+        T: Transport,
+    {
+        self.fetch_via(&self.inner.transport, request).await
+    }
+
+    /// [`Browser::fetch`] through another transport, with this browser's
+    /// state (page, profile, preflight cache, cookie jar, trace).
+    ///
+    /// This is how one browser is shared by several ways of sending (the
+    /// [`middleware`](crate::client) adapter drives a `Browser<Detached>`
+    /// through the rest of the middleware chain this way).
+    ///
+    /// ```
+    /// use browser_cors::client::{Browser, Detached, Transport, TransportError};
+    /// use browser_cors::Request;
+    /// use bytes::Bytes;
+    ///
+    /// struct Open;
+    /// impl Transport for Open {
+    ///     async fn send(&self, _r: http::Request<Bytes>) -> Result<http::Response<Bytes>, TransportError> {
+    ///         Ok(http::Response::builder().status(200)
+    ///             .header("access-control-allow-origin", "*").body(Bytes::from("hi")).unwrap())
+    ///     }
+    /// }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let browser = Browser::detached("https://app.example").unwrap();
+    /// let fetched = browser.fetch_via(&Open, Request::get("https://api.example/".parse().unwrap())).await;
+    /// assert_eq!(fetched.body.as_deref(), Some(&b"hi"[..]));
+    /// assert_eq!(browser.trace().len(), 1);
+    /// # });
+    /// ```
+    pub async fn fetch_via<U: Transport + ?Sized>(
+        &self,
+        transport: &U,
+        request: Request,
+    ) -> Fetched {
         let inner = &*self.inner;
         let mut fetch = Fetch::new(&inner.profile, &inner.page, request);
         let mut exchanges = Vec::new();
         let mut last_body = Bytes::new();
-        loop {
+        // The machine ends every fetch within its redirect limit (a preflight
+        // and a request per hop); this bound only guards against a machine bug.
+        for _ in 0..MAX_EXCHANGES {
             let action = {
                 let mut cache = lock(&inner.cache);
                 fetch.poll(&mut cache, Instant::now())
             };
-            let wire = match action {
-                Action::Done(outcome) => {
-                    lock(&inner.trace).extend(exchanges.iter().cloned());
-                    let body = outcome
-                        .response()
-                        .filter(|r| r.body_readable())
-                        .map(|_| last_body);
-                    return Fetched {
-                        outcome,
-                        body,
-                        exchanges,
-                    };
-                }
+            let mut sent = match action {
+                Action::Done(outcome) => return self.finish(outcome, last_body, exchanges),
                 Action::Send(wire) => wire,
             };
-            let mut sent = wire.clone();
-            if wire.credentials == Credentials::Include {
-                let cookie = {
-                    let jar = lock(&inner.jar);
-                    let mut url = wire.url.clone();
-                    url.set_fragment(None);
-                    jar.get_request_values(&url)
-                        .map(|(n, v)| format!("{n}={v}"))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                };
+            let include = sent.credentials == Credentials::Include;
+            if include {
+                // Cookie matching looks at the scheme, host and path only.
+                let cookie = lock(&inner.jar)
+                    .get_request_values(&sent.url)
+                    .map(|(n, v)| format!("{n}={v}"))
+                    .collect::<Vec<_>>()
+                    .join("; ");
                 if !cookie.is_empty() {
                     sent.headers.set_cookie(cookie.into_bytes());
                 }
@@ -283,21 +359,27 @@ impl<T: Transport> Browser<T> {
                     continue;
                 }
             };
-            match inner.transport.send(http_request).await {
+            match transport.send(http_request).await {
                 Ok(response) => {
-                    if wire.credentials == Credentials::Include {
-                        store_cookies(&inner.jar, &wire.url, response.headers());
+                    let (parts, body) = response.into_parts();
+                    if include {
+                        store_cookies(&inner.jar, &sent.url, &parts.headers);
+                    }
+                    {
+                        let mut cache = lock(&inner.cache);
+                        fetch.on_response_head(
+                            parts.status,
+                            &parts.headers,
+                            &mut cache,
+                            Instant::now(),
+                        );
                     }
                     exchanges.push(Exchange {
                         request: sent,
-                        status: Some(response.status()),
-                        response_headers: response.headers().clone(),
+                        status: Some(parts.status),
+                        response_headers: parts.headers,
                     });
-                    {
-                        let mut cache = lock(&inner.cache);
-                        fetch.on_response(&response, &mut cache, Instant::now());
-                    }
-                    last_body = response.into_body();
+                    last_body = body;
                 }
                 Err(e) => {
                     exchanges.push(Exchange {
@@ -309,6 +391,73 @@ impl<T: Transport> Browser<T> {
                 }
             }
         }
+        fetch.on_transport_error(format!(
+            "internal: the fetch did not finish in {MAX_EXCHANGES} exchanges"
+        ));
+        let outcome = match fetch.poll(&mut lock(&inner.cache), Instant::now()) {
+            Action::Done(outcome) => outcome,
+            Action::Send(_) => Outcome::NetworkError(NetworkError {
+                reason: crate::CorsError::Network {
+                    detail: "internal: the fetch did not finish".into(),
+                },
+                stage: crate::Stage::Network,
+                url: fetch.current_url().clone(),
+                initial_url: fetch.current_url().clone(),
+                origin: inner.page.ascii_serialization(),
+                status: None,
+                engine: inner.profile.engine,
+            }),
+        };
+        self.finish(outcome, last_body, exchanges)
+    }
+
+    fn finish(&self, outcome: Outcome, last_body: Bytes, exchanges: Vec<Exchange>) -> Fetched {
+        if self
+            .inner
+            .tracing
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            lock(&self.inner.trace).extend(exchanges.iter().cloned());
+        }
+        let body = outcome
+            .response()
+            .filter(|r| r.body_readable())
+            .map(|_| last_body);
+        Fetched {
+            outcome,
+            body,
+            exchanges,
+        }
+    }
+}
+
+/// More than any fetch needs: 20 redirects, each with a preflight, and the last hop.
+const MAX_EXCHANGES: usize = 64;
+
+/// A transport that sends nothing: every request fails with a transport
+/// error. The transport of a browser that is only driven with
+/// [`Browser::fetch_via`], such as the one inside the middleware adapter.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Detached;
+
+impl Transport for Detached {
+    async fn send(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> Result<http::Response<Bytes>, TransportError> {
+        Err(TransportError(format!(
+            "this browser has no transport of its own (use fetch_via): {} {}",
+            request.method(),
+            request.uri()
+        )))
+    }
+}
+
+impl Browser<Detached> {
+    /// A Chromium browser without a transport of its own, for
+    /// [`Browser::fetch_via`].
+    pub fn detached(page_origin: &str) -> Result<Browser<Detached>, InputError> {
+        Browser::new(Detached, page_origin)
     }
 }
 

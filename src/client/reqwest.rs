@@ -41,24 +41,31 @@ impl Transport for ReqwestTransport {
             .execute(request)
             .await
             .map_err(|e| TransportError(describe(&e)))?;
-        let mut builder = http::Response::builder()
-            .status(response.status())
-            .version(response.version());
-        if let Some(headers) = builder.headers_mut() {
-            *headers = response.headers().clone();
-        }
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| TransportError(describe(&e)))?;
-        builder
-            .body(body)
-            .map_err(|e| TransportError(e.to_string()))
+        into_http(response).await
     }
 }
 
+/// A whole `reqwest::Response` as an `http::Response<Bytes>`.
+pub(crate) async fn into_http(
+    mut response: ::reqwest::Response,
+) -> Result<http::Response<Bytes>, TransportError> {
+    let mut builder = http::Response::builder()
+        .status(response.status())
+        .version(response.version());
+    if let Some(headers) = builder.headers_mut() {
+        *headers = std::mem::take(response.headers_mut());
+    }
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| TransportError(describe(&e)))?;
+    builder
+        .body(body)
+        .map_err(|e| TransportError(e.to_string()))
+}
+
 /// The error with its causes (reqwest's top-level message alone says little).
-fn describe(e: &dyn std::error::Error) -> String {
+pub(crate) fn describe(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {

@@ -1,0 +1,244 @@
+//! The emulator's overhead per request against the same client without it,
+//! on loopback, in one criterion run:
+//!
+//! - `bare_get` / `browser_get`: a GET that needs no preflight (the server
+//!   sends `Access-Control-Allow-Origin: *`), through a plain
+//!   `reqwest::Client` and through `Browser<ReqwestTransport>` built on an
+//!   identically configured client;
+//! - `bare_put` / `browser_put_cached_preflight`: a PUT with `X-Token`,
+//!   which needs a preflight; the preflight is cached before measuring, and
+//!   the bench checks afterwards that no further OPTIONS reached the server.
+//!
+//! - `*_no_trace`: the same with `Browser::set_trace(false)` (the trace
+//!   otherwise keeps every exchange, and grows through the run);
+//! - `in_memory_*`: the browser over a transport that answers from memory,
+//!   the emulator's own cost per fetch.
+//!
+//! Run: `cargo bench --bench client_overhead --all-features`.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::Router;
+use axum::routing::get;
+use browser_cors::Request;
+use browser_cors::client::Browser;
+use browser_cors::client::reqwest::ReqwestTransport;
+use criterion::{Criterion, criterion_group, criterion_main};
+
+static OPTIONS: AtomicUsize = AtomicUsize::new(0);
+static CONNECTIONS: AtomicUsize = AtomicUsize::new(0);
+
+/// A server in memory that allows everything the bench sends.
+struct Canned;
+
+impl browser_cors::client::Transport for Canned {
+    async fn send(
+        &self,
+        _request: http::Request<bytes::Bytes>,
+    ) -> Result<http::Response<bytes::Bytes>, browser_cors::client::TransportError> {
+        Ok(http::Response::builder()
+            .status(200)
+            .header("access-control-allow-origin", "*")
+            .header("access-control-allow-methods", "PUT")
+            .header("access-control-allow-headers", "x-token")
+            .header("access-control-max-age", "600")
+            .body(bytes::Bytes::from_static(b"ok"))
+            .unwrap_or_default())
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn overhead(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let base = rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let app = Router::new()
+            .route(
+                "/data",
+                get(|| async { ([("access-control-allow-origin", "*")], "ok") }),
+            )
+            .route(
+                "/item",
+                axum::routing::put(|| async { ([("access-control-allow-origin", "*")], "saved") })
+                    .options(|| async {
+                        OPTIONS.fetch_add(1, Ordering::SeqCst);
+                        [
+                            ("access-control-allow-origin", "*"),
+                            ("access-control-allow-methods", "PUT"),
+                            ("access-control-allow-headers", "x-token"),
+                            ("access-control-max-age", "600"),
+                        ]
+                    }),
+            );
+        let listener = axum::serve::ListenerExt::tap_io(listener, |_| {
+            CONNECTIONS.fetch_add(1, Ordering::SeqCst);
+        });
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        base
+    });
+    let data = format!("{base}/data");
+    let item = format!("{base}/item");
+    let bare = client();
+    let browser = Browser::new(
+        ReqwestTransport::from_client(client()),
+        "http://localhost:1",
+    )
+    .unwrap();
+
+    // Warm up the connections and the preflight cache.
+    rt.block_on(async {
+        let f = browser.fetch(Request::get(data.parse().unwrap())).await;
+        f.assert_ok().assert_not_preflighted();
+        let f = browser
+            .fetch(
+                Request::get(item.parse().unwrap())
+                    .method("PUT")
+                    .header("X-Token", "t")
+                    .body("x"),
+            )
+            .await;
+        f.assert_ok().assert_preflighted();
+    });
+
+    // The same browser state without the trace (a crawler's setting).
+    let quiet = Browser::new(
+        ReqwestTransport::from_client(client()),
+        "http://localhost:1",
+    )
+    .unwrap();
+    quiet.set_trace(false);
+    rt.block_on(async {
+        quiet
+            .fetch(
+                Request::get(item.parse().unwrap())
+                    .method("PUT")
+                    .header("X-Token", "t")
+                    .body("x"),
+            )
+            .await
+            .assert_ok()
+            .assert_preflighted();
+    });
+    let preflights_before = OPTIONS.load(Ordering::SeqCst);
+
+    let mut group = c.benchmark_group("client_overhead");
+    group.bench_function("bare_get", |b| {
+        b.iter(|| {
+            rt.block_on(async { bare.get(&data).send().await.unwrap().bytes().await.unwrap() })
+        })
+    });
+    group.bench_function("browser_get", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let f = browser.fetch(Request::get(data.parse().unwrap())).await;
+                assert!(f.body.is_some());
+                f
+            })
+        })
+    });
+    group.bench_function("browser_get_no_trace", |b| {
+        b.iter(|| rt.block_on(quiet.fetch(Request::get(data.parse().unwrap()))))
+    });
+    group.bench_function("bare_put", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                bare.put(&item)
+                    .header("x-token", "t")
+                    .body("x")
+                    .send()
+                    .await
+                    .unwrap()
+                    .bytes()
+                    .await
+                    .unwrap()
+            })
+        })
+    });
+    group.bench_function("browser_put_cached_preflight", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let f = browser
+                    .fetch(
+                        Request::get(item.parse().unwrap())
+                            .method("PUT")
+                            .header("X-Token", "t")
+                            .body("x"),
+                    )
+                    .await;
+                assert!(!f.preflighted());
+                f
+            })
+        })
+    });
+    group.bench_function("browser_put_cached_preflight_no_trace", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let f = quiet
+                    .fetch(
+                        Request::get(item.parse().unwrap())
+                            .method("PUT")
+                            .header("X-Token", "t")
+                            .body("x"),
+                    )
+                    .await;
+                assert!(!f.preflighted());
+                f
+            })
+        })
+    });
+    // The same two fetches with an in-memory server: what the emulator
+    // itself costs, without the network.
+    let memory = Browser::new(Canned, "http://localhost:1").unwrap();
+    memory.set_trace(false);
+    rt.block_on(
+        memory.fetch(
+            Request::get(item.parse().unwrap())
+                .method("PUT")
+                .header("X-Token", "t"),
+        ),
+    )
+    .assert_ok();
+    group.bench_function("in_memory_get", |b| {
+        b.iter(|| rt.block_on(memory.fetch(Request::get(data.parse().unwrap()))))
+    });
+    group.bench_function("in_memory_put_cached_preflight", |b| {
+        b.iter(|| {
+            rt.block_on(
+                memory.fetch(
+                    Request::get(item.parse().unwrap())
+                        .method("PUT")
+                        .header("X-Token", "t")
+                        .body("x"),
+                ),
+            )
+        })
+    });
+    group.finish();
+    let preflights_after = OPTIONS.load(Ordering::SeqCst);
+    println!(
+        "OPTIONS requests on the wire: {preflights_before} before measuring (one per browser), {} during the cached-preflight runs",
+        preflights_after - preflights_before
+    );
+    assert_eq!(
+        preflights_after, preflights_before,
+        "a cached preflight went on the wire"
+    );
+    println!(
+        "TCP connections accepted by the server during the whole run: {}",
+        CONNECTIONS.load(Ordering::SeqCst)
+    );
+}
+
+criterion_group!(benches, overhead);
+criterion_main!(benches);
