@@ -62,18 +62,26 @@ pub(crate) fn is_valid_value(value: &[u8]) -> bool {
 /// each line trimmed of the tabs and spaces an HTTP parser removes.
 /// `None` when the header is absent.
 pub fn get_combined(headers: &HeaderMap, name: &HeaderName) -> Option<Vec<u8>> {
-    let mut out: Option<Vec<u8>> = None;
-    for value in headers.get_all(name) {
-        let v = trim_tab_space(value.as_bytes());
-        match out.as_mut() {
-            None => out = Some(v.to_vec()),
-            Some(buf) => {
-                buf.extend_from_slice(b", ");
-                buf.extend_from_slice(v);
-            }
-        }
+    get_combined_cow(headers, name).map(std::borrow::Cow::into_owned)
+}
+
+/// [`get_combined`] borrowing the value when the header has a single line
+/// (no allocation on that, the usual, path).
+pub(crate) fn get_combined_cow<'a>(
+    headers: &'a HeaderMap,
+    name: &HeaderName,
+) -> Option<std::borrow::Cow<'a, [u8]>> {
+    let mut values = headers.get_all(name).iter();
+    let first = trim_tab_space(values.next()?.as_bytes());
+    let Some(second) = values.next() else {
+        return Some(std::borrow::Cow::Borrowed(first));
+    };
+    let mut buf = first.to_vec();
+    for value in std::iter::once(second).chain(values) {
+        buf.extend_from_slice(b", ");
+        buf.extend_from_slice(trim_tab_space(value.as_bytes()));
     }
-    out
+    Some(std::borrow::Cow::Owned(buf))
 }
 
 /// Parses a comma-separated list of tokens, as Chromium parses

@@ -5,7 +5,6 @@
 use http::{HeaderName, Method};
 
 use crate::headers::{HeaderList, normalize_value, parse_token_list};
-use crate::mime::MimeType;
 use crate::profile::{ClientHints, HighBytes, Profile, RepeatedRequestHeader, UserAgentHeader};
 
 /// A safelisted value may be at most this long (bytes).
@@ -153,7 +152,29 @@ fn is_language_byte(b: u8) -> bool {
 /// `None`: not a client hint.
 fn client_hint_value_ok(name: &str, value: &[u8]) -> Option<bool> {
     let digits = |v: &[u8]| !v.is_empty() && v.iter().all(u8::is_ascii_digit);
-    match name {
+    const HINTS: [&str; 9] = [
+        "dpr",
+        "device-memory",
+        "downlink",
+        "width",
+        "viewport-width",
+        "rtt",
+        "ect",
+        "save-data",
+        "intervention",
+    ];
+    // Lowercase into a stack buffer: no allocation, and only names that can
+    // be a hint get that far.
+    let mut buf = [0u8; 16];
+    let lower = match buf.get_mut(..name.len()) {
+        Some(slot) if HINTS.iter().any(|h| h.eq_ignore_ascii_case(name)) => {
+            slot.copy_from_slice(name.as_bytes());
+            slot.make_ascii_lowercase();
+            std::str::from_utf8(slot).unwrap_or_default()
+        }
+        _ => return None,
+    };
+    match lower {
         // 1*DIGIT [ "." 1*DIGIT ]
         "dpr" | "device-memory" | "downlink" => Some(match value.iter().position(|b| *b == b'.') {
             Some(dot) => {
@@ -186,27 +207,31 @@ fn client_hint_value_ok(name: &str, value: &[u8]) -> Option<bool> {
 /// assert!(!is_cors_safelisted_request_header("DPR", b"2", &Profile::firefox()));
 /// ```
 pub fn is_cors_safelisted_request_header(name: &str, value: &[u8], profile: &Profile) -> bool {
+    // Never allocates: names are compared case-insensitively in place and
+    // the `Content-Type` essence is checked without building a `MimeType`.
     if value.len() > SAFELISTED_VALUE_MAX {
         return false;
     }
-    let lower = name.to_ascii_lowercase();
-    match lower.as_str() {
-        "accept" => !value.iter().any(|b| is_cors_unsafe_byte(*b, profile)),
-        "accept-language" | "content-language" => value.iter().copied().all(is_language_byte),
-        "content-type" => {
-            !value.iter().any(|b| is_cors_unsafe_byte(*b, profile))
-                && MimeType::parse(value).is_some_and(|m| {
-                    matches!(
-                        m.essence().as_str(),
-                        "application/x-www-form-urlencoded" | "multipart/form-data" | "text/plain"
-                    )
-                })
-        }
-        "range" => crate::range::is_simple_range(value),
-        other => {
-            profile.client_hints == ClientHints::SafelistedWhenValid
-                && client_hint_value_ok(other, value).unwrap_or(false)
-        }
+    let is = |n: &str| name.eq_ignore_ascii_case(n);
+    if is("accept") {
+        !value.iter().any(|b| is_cors_unsafe_byte(*b, profile))
+    } else if is("accept-language") || is("content-language") {
+        value.iter().copied().all(is_language_byte)
+    } else if is("content-type") {
+        !value.iter().any(|b| is_cors_unsafe_byte(*b, profile))
+            && crate::mime::essence_is_any(
+                value,
+                &[
+                    "application/x-www-form-urlencoded",
+                    "multipart/form-data",
+                    "text/plain",
+                ],
+            )
+    } else if is("range") {
+        crate::range::is_simple_range(value)
+    } else {
+        profile.client_hints == ClientHints::SafelistedWhenValid
+            && client_hint_value_ok(name, value).unwrap_or(false)
     }
 }
 
@@ -270,6 +295,57 @@ pub fn cors_unsafe_request_header_names(headers: &HeaderList, profile: &Profile)
         unsafe_names.dedup();
     }
     unsafe_names
+}
+
+/// Whether `headers` has any [CORS-unsafe request-header name](https://fetch.spec.whatwg.org/#cors-unsafe-request-header-names):
+/// the same answer as `!cors_unsafe_request_header_names(headers, profile).is_empty()`,
+/// without allocating unless one name has several lines (Chromium then
+/// judges their combined value).
+///
+/// ```
+/// use browser_cors::{HeaderList, Profile, safelist::has_cors_unsafe_request_headers};
+/// let mut h = HeaderList::new();
+/// h.append("Accept", "application/json").unwrap();
+/// assert!(!has_cors_unsafe_request_headers(&h, &Profile::chromium()));
+/// h.append("X-Token", "1").unwrap();
+/// assert!(has_cors_unsafe_request_headers(&h, &Profile::chromium()));
+/// ```
+pub fn has_cors_unsafe_request_headers(headers: &HeaderList, profile: &Profile) -> bool {
+    let combined = profile.repeated_request_header == RepeatedRequestHeader::Combined;
+    let mut safelisted_size = 0usize;
+    for (index, (name, value)) in headers.iter().enumerate() {
+        let value: std::borrow::Cow<'_, [u8]> = if combined {
+            let mut same = headers.iter().enumerate().filter(|(_, (n, _))| *n == name);
+            // Judge a name once, at its first line, with every value joined.
+            if same.next().is_some_and(|(first, _)| first != index) {
+                continue;
+            }
+            match same.next() {
+                None => std::borrow::Cow::Borrowed(value),
+                Some(_) => {
+                    let mut buf = value.to_vec();
+                    for (_, (_, more)) in headers
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, (n, _))| *i > index && *n == name)
+                    {
+                        buf.extend_from_slice(b", ");
+                        buf.extend_from_slice(more);
+                    }
+                    std::borrow::Cow::Owned(buf)
+                }
+            }
+        } else {
+            std::borrow::Cow::Borrowed(value)
+        };
+        if !is_cors_safelisted_request_header(name.as_str(), &value, profile) {
+            return true;
+        }
+        safelisted_size = safelisted_size.saturating_add(value.len());
+    }
+    profile
+        .safelist_total_limit
+        .is_some_and(|limit| safelisted_size > limit)
 }
 
 /// [CORS-safelisted response-header names](https://fetch.spec.whatwg.org/#cors-safelisted-response-header-name)
@@ -492,6 +568,32 @@ mod tests {
             &Profile::firefox()
         ));
         assert!(!is_forbidden_request_header("Authorization", b"x", &p));
+    }
+
+    proptest::proptest! {
+        /// The allocation-free classifier answers as the name lister does.
+        #[test]
+        fn has_unsafe_agrees_with_the_name_list(
+            lines in proptest::collection::vec((0usize..8, proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40)), 0..6),
+            long in 0usize..3,
+        ) {
+            const NAMES: [&str; 8] = ["accept", "Accept-Language", "content-type", "range", "x-a", "DPR", "content-language", "Save-Data"];
+            const VALUES: [&[u8]; 6] = [b"text/plain", b"bytes=0-", b"en", b"2", b"on", b"multipart/form-data; boundary=x"];
+            let mut h = HeaderList::new();
+            for (i, (n, v)) in lines.iter().enumerate() {
+                let value: Vec<u8> = if i % 2 == 0 { VALUES[(n + i) % VALUES.len()].to_vec() } else { v.clone() };
+                let _ = h.append(NAMES[*n], value);
+            }
+            for _ in 0..long {
+                let _ = h.append("accept", vec![b'a'; 120]);
+            }
+            for p in [Profile::chromium(), Profile::firefox(), Profile::webkit()] {
+                proptest::prop_assert_eq!(
+                    has_cors_unsafe_request_headers(&h, &p),
+                    !cors_unsafe_request_header_names(&h, &p).is_empty()
+                );
+            }
+        }
     }
 
     #[test]
