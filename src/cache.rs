@@ -114,9 +114,28 @@ impl PreflightCache {
     }
 
     /// [Cache match](https://fetch.spec.whatwg.org/#concept-cache-match):
-    /// whether an unexpired entry allows `method` and every unsafe header name.
+    /// whether an unexpired entry for (`origin`, `url`) allows `method` and
+    /// every unsafe header name in `names` for a request of this credentials
+    /// mode, the way the profile's engine matches. A hit marks the entry
+    /// recently used; a miss drops it for engines that replace entries.
+    /// [`Fetch`](crate::Fetch) calls this itself; it is public so that a
+    /// cache can be inspected or pre-warmed (with [`PreflightCache::store`]).
+    ///
+    /// ```
+    /// use browser_cors::{CredentialsMode, PreflightCache, Profile, preflight::PreflightResult};
+    /// use std::time::{Duration, Instant};
+    /// let (p, now) = (Profile::chromium(), Instant::now());
+    /// let mut cache = PreflightCache::new(16);
+    /// let allowed = PreflightResult { methods: vec!["PUT".into()], headers: vec!["x-token".into()],
+    ///     lifetime: Duration::from_secs(5), credentials: false };
+    /// cache.store(&p, "https://app.test", "https://api.test/x", &allowed, now);
+    /// let names = ["x-token".to_owned()];
+    /// assert!(cache.lookup(&p, "https://app.test", "https://api.test/x", &http::Method::PUT, &names, CredentialsMode::Omit, now));
+    /// let later = now + Duration::from_secs(6);
+    /// assert!(!cache.lookup(&p, "https://app.test", "https://api.test/x", &http::Method::PUT, &names, CredentialsMode::Omit, later));
+    /// ```
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn lookup(
+    pub fn lookup(
         &mut self,
         profile: &Profile,
         origin: &str,
@@ -161,9 +180,12 @@ impl PreflightCache {
         hit
     }
 
-    /// Records a successful preflight (or replaces, or merges into, the
-    /// engine's entry for the same key).
-    pub(crate) fn store(
+    /// Records a successful preflight for (`origin`, `url`), replacing or
+    /// merging into the engine's entry for the same key, evicting the least
+    /// recently used entry when full. A zero lifetime caches nothing; an
+    /// engine with a URL-length bound skips longer URLs. See
+    /// [`PreflightCache::lookup`] for an example.
+    pub fn store(
         &mut self,
         profile: &Profile,
         origin: &str,
@@ -212,15 +234,18 @@ impl PreflightCache {
                     };
                     self.map.remove(&oldest);
                 }
+                self.tick += 1;
+                self.lru.insert(self.tick, key.clone());
                 self.map.insert(
-                    key.clone(),
+                    key,
                     Entry {
                         credentials: result.credentials,
                         methods: tokens(&result.methods),
                         headers: tokens(&result.headers),
-                        tick: 0,
+                        tick: self.tick,
                     },
                 );
+                return;
             }
         }
         self.touch(&key);

@@ -617,7 +617,9 @@ impl Fetch {
                     .collect::<String>()
                     .into_bytes();
             }
-            headers.set(name, value);
+            // `combined` lists each name once and `headers` starts empty:
+            // appending is setting, without a search per header.
+            headers.push_new(name, value);
         }
         let cors_or_unsafe = self.tainting == Tainting::Cors
             || (self.method != Method::GET && self.method != Method::HEAD);

@@ -230,16 +230,35 @@ impl HeaderList {
     /// without the sorting).
     pub fn combined(&self) -> Vec<(HeaderName, Vec<u8>)> {
         let mut out: Vec<(HeaderName, Vec<u8>)> = Vec::with_capacity(self.entries.len());
+        // A scan for short lists, an index for long ones (linear, not quadratic).
+        let mut index: std::collections::HashMap<&HeaderName, usize> =
+            std::collections::HashMap::new();
+        let long = self.entries.len() > 16;
         for (name, value) in &self.entries {
-            match out.iter_mut().find(|(n, _)| n == name) {
+            let at = if long {
+                index.get(name).copied()
+            } else {
+                out.iter().position(|(n, _)| n == name)
+            };
+            match at.and_then(|i| out.get_mut(i)) {
                 Some((_, v)) => {
                     v.extend_from_slice(b", ");
                     v.extend_from_slice(value);
                 }
-                None => out.push((name.clone(), value.clone())),
+                None => {
+                    if long {
+                        index.insert(name, out.len());
+                    }
+                    out.push((name.clone(), value.clone()));
+                }
             }
         }
         out
+    }
+
+    /// Appends an entry known not to be in the list yet (no search).
+    pub(crate) fn push_new(&mut self, name: HeaderName, value: Vec<u8>) {
+        self.entries.push((name, value));
     }
 
     /// Whether the list has a header named `name` (case-insensitively).

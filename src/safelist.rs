@@ -300,7 +300,8 @@ pub fn cors_unsafe_request_header_names(headers: &HeaderList, profile: &Profile)
 /// Whether `headers` has any [CORS-unsafe request-header name](https://fetch.spec.whatwg.org/#cors-unsafe-request-header-names):
 /// the same answer as `!cors_unsafe_request_header_names(headers, profile).is_empty()`,
 /// without allocating unless one name has several lines (Chromium then
-/// judges their combined value).
+/// judges their combined value) or, for engines that combine lines, the
+/// list has more than 16 entries.
 ///
 /// ```
 /// use browser_cors::{HeaderList, Profile, safelist::has_cors_unsafe_request_headers};
@@ -312,6 +313,10 @@ pub fn cors_unsafe_request_header_names(headers: &HeaderList, profile: &Profile)
 /// ```
 pub fn has_cors_unsafe_request_headers(headers: &HeaderList, profile: &Profile) -> bool {
     let combined = profile.repeated_request_header == RepeatedRequestHeader::Combined;
+    if combined && headers.len() > 16 {
+        // Finding each name's other lines is quadratic: index them instead.
+        return !cors_unsafe_request_header_names(headers, profile).is_empty();
+    }
     let mut safelisted_size = 0usize;
     for (index, (name, value)) in headers.iter().enumerate() {
         let value: std::borrow::Cow<'_, [u8]> = if combined {
