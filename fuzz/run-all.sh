@@ -9,13 +9,13 @@ set -u
 seconds="${1:-30}"
 cd "$(dirname "$0")/.."
 targets=$(sed -n 's/^name = "\(.*\)"$/\1/p' fuzz/Cargo.toml | grep -v '^browser-cors-fuzz$')
-cargo +nightly fuzz build -O >/dev/null || exit 2
+cargo +nightly fuzz build >/dev/null || exit 2
 status=0
 mkdir -p fuzz/logs
 for t in $targets; do
     mkdir -p "fuzz/work/$t"
     log="fuzz/logs/$t.log"
-    if ! cargo +nightly fuzz run -O "$t" "fuzz/work/$t" "fuzz/corpus/$t" -- \
+    if ! cargo +nightly fuzz run "$t" "fuzz/work/$t" "fuzz/corpus/$t" -- \
         -max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 >"$log" 2>&1; then
         status=1
         echo "$t: FINDING, see $log and fuzz/artifacts/$t"
