@@ -60,6 +60,11 @@ fn classify(c: &mut Criterion) {
     let mut unsafe_headers = simple.clone();
     unsafe_headers.append("X-Token", "secret").unwrap();
     let mut g = c.benchmark_group("classify");
+    let mut accept_only = HeaderList::new();
+    accept_only.append("Accept", "application/json").unwrap();
+    g.bench_function("get_with_accept", |b| {
+        b.iter(|| needs_preflight_for(black_box(&Method::GET), black_box(&accept_only), &p))
+    });
     g.bench_function("simple_post", |b| {
         b.iter(|| needs_preflight_for(black_box(&Method::POST), black_box(&simple), &p))
     });

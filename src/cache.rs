@@ -395,7 +395,11 @@ mod tests {
             assert!(cache.len() <= 2);
         }
         assert!(hit(&mut cache, "u99") && hit(&mut cache, "u98"));
-        assert!(cache.nodes.len() <= 3, "slots are reused: {}", cache.nodes.len());
+        assert!(
+            cache.nodes.len() <= 3,
+            "slots are reused: {}",
+            cache.nodes.len()
+        );
         cache.clear();
         assert!(cache.is_empty() && !hit(&mut cache, "u99"));
         cache.store(&p, "o", "z", &allow_put(), now);

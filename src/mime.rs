@@ -280,8 +280,13 @@ pub(crate) fn essence_is_any(input: &[u8], essences: &[&str]) -> bool {
         return false;
     }
     essences.iter().any(|essence| {
-        let (t, s) = essence.split_once('/').unwrap_or((essence, ""));
-        t.as_bytes().eq_ignore_ascii_case(type_) && s.as_bytes().eq_ignore_ascii_case(subtype)
+        let e = essence.as_bytes();
+        e.len() == type_.len() + 1 + subtype.len()
+            && e.get(type_.len()) == Some(&b'/')
+            && e.get(..type_.len())
+                .is_some_and(|t| t.eq_ignore_ascii_case(type_))
+            && e.get(type_.len() + 1..)
+                .is_some_and(|s| s.eq_ignore_ascii_case(subtype))
     })
 }
 
@@ -349,7 +354,24 @@ fn trim_end_http_whitespace(mut bytes: &[u8]) -> &[u8] {
 
 /// An [HTTP token code point](https://mimesniff.spec.whatwg.org/#http-token-code-point).
 fn is_token_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'!' | b'#'
+                | b'$'
+                | b'%'
+                | b'&'
+                | b'\''
+                | b'*'
+                | b'+'
+                | b'-'
+                | b'.'
+                | b'^'
+                | b'_'
+                | b'`'
+                | b'|'
+                | b'~'
+        )
 }
 
 /// A non-empty string of HTTP token code points.

@@ -121,30 +121,69 @@ pub fn is_forbidden_request_header(name: &str, value: &[u8], profile: &Profile) 
     false
 }
 
+/// Bytes below 0x80 that are [CORS-unsafe](https://fetch.spec.whatwg.org/#cors-unsafe-request-header-byte),
+/// as a table (the check runs once per byte of every safelisted value).
+#[allow(clippy::indexing_slicing)] // evaluated at compile time: i < 256
+const UNSAFE_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        table[i] = (b < 0x20 && b != b'\t')
+            || matches!(
+                b,
+                b'"' | b'('
+                    | b')'
+                    | b':'
+                    | b'<'
+                    | b'>'
+                    | b'?'
+                    | b'@'
+                    | b'['
+                    | b'\\'
+                    | b']'
+                    | b'{'
+                    | b'}'
+                    | 0x7f
+            );
+        i += 1;
+    }
+    table
+};
+
+/// Bytes allowed in `Accept-Language` and `Content-Language` values.
+#[allow(clippy::indexing_slicing)] // evaluated at compile time: i < 256
+const LANGUAGE_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        table[i] = b.is_ascii_alphanumeric()
+            || matches!(b, b' ' | b'*' | b',' | b'-' | b'.' | b';' | b'=');
+        i += 1;
+    }
+    table
+};
+
 /// A [CORS-unsafe request-header byte](https://fetch.spec.whatwg.org/#cors-unsafe-request-header-byte).
 pub(crate) fn is_cors_unsafe_byte(b: u8, profile: &Profile) -> bool {
-    (b < 0x20 && b != b'\t')
-        || matches!(
-            b,
-            b'"' | b'('
-                | b')'
-                | b':'
-                | b'<'
-                | b'>'
-                | b'?'
-                | b'@'
-                | b'['
-                | b'\\'
-                | b']'
-                | b'{'
-                | b'}'
-                | 0x7f
-        )
+    UNSAFE_BYTES.get(usize::from(b)).copied().unwrap_or(true)
         || (b >= 0x80 && profile.high_bytes == HighBytes::Unsafe)
 }
 
+/// Whether any byte of `value` is CORS-unsafe.
+fn has_unsafe_byte(value: &[u8], profile: &Profile) -> bool {
+    if profile.high_bytes == HighBytes::Unsafe {
+        value.iter().any(|b| is_cors_unsafe_byte(*b, profile))
+    } else {
+        value
+            .iter()
+            .any(|b| UNSAFE_BYTES.get(usize::from(*b)).copied().unwrap_or(true))
+    }
+}
+
 fn is_language_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b' ' | b'*' | b',' | b'-' | b'.' | b';' | b'=')
+    LANGUAGE_BYTES.get(usize::from(b)).copied().unwrap_or(false)
 }
 
 /// The client hints Chromium safelists, with the rule their value must meet
@@ -214,11 +253,11 @@ pub fn is_cors_safelisted_request_header(name: &str, value: &[u8], profile: &Pro
     }
     let is = |n: &str| name.eq_ignore_ascii_case(n);
     if is("accept") {
-        !value.iter().any(|b| is_cors_unsafe_byte(*b, profile))
+        !has_unsafe_byte(value, profile)
     } else if is("accept-language") || is("content-language") {
         value.iter().copied().all(is_language_byte)
     } else if is("content-type") {
-        !value.iter().any(|b| is_cors_unsafe_byte(*b, profile))
+        !has_unsafe_byte(value, profile)
             && crate::mime::essence_is_any(
                 value,
                 &[
