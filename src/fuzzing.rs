@@ -555,7 +555,7 @@ pub fn safelist(data: &[u8]) -> Result<(), String> {
             "names not lowercase"
         );
         ensure!(
-            has_cors_unsafe_request_headers(&headers, &profile) == !names.is_empty(),
+            has_cors_unsafe_request_headers(&headers, &profile) != names.is_empty(),
             "{engine:?}: classifier disagrees with {names:?}"
         );
         if let Some(method) = normalize_method(method_bytes) {
@@ -587,17 +587,20 @@ const ORIGINS: [&str; 6] = [
 ];
 const PATHS: [&str; 4] = ["/", "/a", "/r?x=1", "/p#frag"];
 
+/// A status and header lines (any bytes) as a server sends them.
+type Answer = (u16, Vec<(String, Vec<u8>)>);
+
 /// Where the simulated server's answers come from.
 trait Server {
     /// The answer to `request`: `None` is a transport error.
-    fn answer(&mut self, request: &WireRequest) -> Option<(u16, Vec<(String, Vec<u8>)>)>;
+    fn answer(&mut self, request: &WireRequest) -> Option<Answer>;
 }
 
 /// A fixed list of answers, then `200` with nothing.
 struct Scripted<I>(I);
 
 impl<I: Iterator<Item = (u16, Vec<(&'static str, Vec<u8>)>)>> Server for Scripted<I> {
-    fn answer(&mut self, _: &WireRequest) -> Option<(u16, Vec<(String, Vec<u8>)>)> {
+    fn answer(&mut self, _: &WireRequest) -> Option<Answer> {
         let (status, lines) = self.0.next().unwrap_or((200, Vec::new()));
         Some((
             status,
@@ -611,7 +614,7 @@ impl<I: Iterator<Item = (u16, Vec<(&'static str, Vec<u8>)>)>> Server for Scripte
 struct Fuzzed<'a, 'b>(&'b mut Input<'a>);
 
 impl Server for Fuzzed<'_, '_> {
-    fn answer(&mut self, request: &WireRequest) -> Option<(u16, Vec<(String, Vec<u8>)>)> {
+    fn answer(&mut self, request: &WireRequest) -> Option<Answer> {
         let input = &mut *self.0;
         let status = match input.below(16) {
             0..=3 => 200,
@@ -1188,6 +1191,39 @@ mod tests {
                 )
                 .is_err()
         );
+    }
+
+    /// A server that redirects forever: the fetch ends after 20 redirects
+    /// (21 requests), which the checker accepts.
+    #[test]
+    fn endless_redirects_stop_at_twenty() {
+        for engine in ENGINES {
+            let mut world = World::new(engine.profile(), 2);
+            let hop = || {
+                (
+                    302u16,
+                    vec![
+                        ("access-control-allow-origin", PAGE.as_bytes().to_vec()),
+                        ("location", b"https://evil.test/again".to_vec()),
+                    ],
+                )
+            };
+            let request = Request::get(parse_url("https://evil.test/start").unwrap());
+            let mut fetch = Fetch::new(&world.profile, &world.page, request.clone());
+            let mut server = Scripted(std::iter::repeat_with(hop).take(40));
+            let mut sent = 0;
+            while let Action::Send(wire) = fetch.poll(&mut world.cache, world.now) {
+                sent += 1;
+                let (status, lines) = server.answer(&wire).unwrap();
+                let borrowed: Vec<(&str, Vec<u8>)> =
+                    lines.iter().map(|(n, v)| (n.as_str(), v.clone())).collect();
+                let status = StatusCode::from_u16(status).unwrap();
+                fetch.on_response_head(status, &header_map(&borrowed), &mut world.cache, world.now);
+            }
+            assert_eq!(sent, 21, "{engine:?}");
+            let mut server = Scripted(std::iter::repeat_with(hop).take(40));
+            assert_eq!(world.fetch(request, &mut server), Ok(()));
+        }
     }
 
     /// Every target accepts the empty input and refuses nothing on it.
