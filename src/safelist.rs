@@ -274,6 +274,21 @@ pub fn is_cors_safelisted_request_header(name: &str, value: &[u8], profile: &Pro
     }
 }
 
+/// Whether some value could make `name` a CORS-safelisted request-header.
+fn may_be_safelisted(name: &str, profile: &Profile) -> bool {
+    [
+        "accept",
+        "accept-language",
+        "content-language",
+        "content-type",
+        "range",
+    ]
+    .iter()
+    .any(|n| name.eq_ignore_ascii_case(n))
+        || (profile.client_hints == ClientHints::SafelistedWhenValid
+            && client_hint_value_ok(name, b"").is_some())
+}
+
 /// A [no-CORS-safelisted request-header](https://fetch.spec.whatwg.org/#no-cors-safelisted-request-header):
 /// the only headers a `no-cors` request keeps.
 ///
@@ -355,6 +370,14 @@ pub fn has_cors_unsafe_request_headers(headers: &HeaderList, profile: &Profile) 
     if combined && headers.len() > 16 {
         // Finding each name's other lines is quadratic: index them instead.
         return !cors_unsafe_request_header_names(headers, profile).is_empty();
+    }
+    // Names first: a name that no value can make safelisted settles it
+    // without reading any value.
+    if headers
+        .iter()
+        .any(|(name, _)| !may_be_safelisted(name.as_str(), profile))
+    {
+        return true;
     }
     let mut safelisted_size = 0usize;
     for (index, (name, value)) in headers.iter().enumerate() {
