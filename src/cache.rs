@@ -3,7 +3,8 @@
 //!
 //! Time is a parameter: the cache never reads a clock.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 use http::Method;
@@ -26,7 +27,20 @@ struct Entry {
     credentials: bool,
     methods: Vec<(String, Instant)>,
     headers: Vec<(String, Instant)>,
-    tick: u64,
+}
+
+/// No neighbour in the recency list.
+const NIL: usize = usize::MAX;
+
+/// A slot of the slab: an entry and its neighbours in the recency list.
+#[derive(Debug, Clone)]
+struct Node {
+    key: Arc<Key>,
+    entry: Entry,
+    /// More recently used.
+    prev: usize,
+    /// Less recently used.
+    next: usize,
 }
 
 /// A preflight cache: one per emulated browser, shared by its fetches.
@@ -35,15 +49,23 @@ struct Entry {
 /// credentials), expire at the time their `Access-Control-Max-Age` gave, and
 /// the least recently used entry goes first when the cache is full.
 ///
+/// Lookups, stores and evictions take constant time whatever the size: a
+/// hash map finds an entry's slot, and a doubly linked list through the
+/// slots keeps them in order of use (the key is stored once, shared).
+///
 /// ```
 /// let cache = browser_cors::PreflightCache::new(1024);
 /// assert!(cache.is_empty());
 /// ```
 #[derive(Debug, Clone)]
 pub struct PreflightCache {
-    map: HashMap<Key, Entry>,
-    lru: BTreeMap<u64, Key>,
-    tick: u64,
+    map: HashMap<Arc<Key>, usize>,
+    nodes: Vec<Option<Node>>,
+    free: Vec<usize>,
+    /// Most recently used.
+    head: usize,
+    /// Least recently used: evicted first.
+    tail: usize,
     capacity: usize,
 }
 
@@ -59,8 +81,10 @@ impl PreflightCache {
     pub fn new(capacity: usize) -> Self {
         PreflightCache {
             map: HashMap::new(),
-            lru: BTreeMap::new(),
-            tick: 0,
+            nodes: Vec::new(),
+            free: Vec::new(),
+            head: NIL,
+            tail: NIL,
             capacity: capacity.max(1),
         }
     }
@@ -83,7 +107,10 @@ impl PreflightCache {
     /// Forgets every entry.
     pub fn clear(&mut self) {
         self.map.clear();
-        self.lru.clear();
+        self.nodes.clear();
+        self.free.clear();
+        self.head = NIL;
+        self.tail = NIL;
     }
 
     fn key(profile: &Profile, origin: &str, url: &str, credentials: bool) -> Key {
@@ -97,26 +124,107 @@ impl PreflightCache {
         }
     }
 
+    fn node(&mut self, index: usize) -> Option<&mut Node> {
+        self.nodes.get_mut(index).and_then(Option::as_mut)
+    }
+
+    /// Takes slot `index` out of the recency list.
+    fn unlink(&mut self, index: usize) {
+        let Some((prev, next)) = self.node(index).map(|n| (n.prev, n.next)) else {
+            return;
+        };
+        match self.node(prev) {
+            Some(p) => p.next = next,
+            None => self.head = next,
+        }
+        match self.node(next) {
+            Some(n) => n.prev = prev,
+            None => self.tail = prev,
+        }
+    }
+
+    /// Puts slot `index` first in the recency list.
+    fn push_front(&mut self, index: usize) {
+        let old_head = self.head;
+        if let Some(n) = self.node(index) {
+            n.prev = NIL;
+            n.next = old_head;
+        }
+        match self.node(old_head) {
+            Some(h) => h.prev = index,
+            None => self.tail = index,
+        }
+        self.head = index;
+    }
+
     fn touch(&mut self, key: &Key) {
-        self.tick += 1;
-        let tick = self.tick;
-        if let Some(entry) = self.map.get_mut(key) {
-            self.lru.remove(&entry.tick);
-            entry.tick = tick;
-            self.lru.insert(tick, key.clone());
+        if let Some(&index) = self.map.get(key) {
+            self.unlink(index);
+            self.push_front(index);
+        }
+    }
+
+    fn remove_index(&mut self, index: usize) {
+        self.unlink(index);
+        if let Some(node) = self.nodes.get_mut(index).and_then(Option::take) {
+            self.map.remove(&node.key);
+            self.free.push(index);
         }
     }
 
     fn remove_key(&mut self, key: &Key) {
-        if let Some(entry) = self.map.remove(key) {
-            self.lru.remove(&entry.tick);
+        if let Some(&index) = self.map.get(key) {
+            self.remove_index(index);
         }
     }
 
+    fn insert_new(&mut self, key: Key, entry: Entry) {
+        let key = Arc::new(key);
+        let node = Node {
+            key: Arc::clone(&key),
+            entry,
+            prev: NIL,
+            next: NIL,
+        };
+        let index = match self.free.pop() {
+            Some(index) => {
+                if let Some(slot) = self.nodes.get_mut(index) {
+                    *slot = Some(node);
+                }
+                index
+            }
+            None => {
+                self.nodes.push(Some(node));
+                self.nodes.len() - 1
+            }
+        };
+        self.map.insert(key, index);
+        self.push_front(index);
+    }
+
     /// [Cache match](https://fetch.spec.whatwg.org/#concept-cache-match):
-    /// whether an unexpired entry allows `method` and every unsafe header name.
+    /// whether an unexpired entry for (`origin`, `url`) allows `method` and
+    /// every unsafe header name in `names` for a request of this credentials
+    /// mode, the way the profile's engine matches. A hit marks the entry
+    /// recently used; a miss drops it for engines that replace entries.
+    /// [`Fetch`](crate::Fetch) calls this itself; it is public so that a
+    /// cache can be inspected or pre-warmed (with [`PreflightCache::store`]).
+    ///
+    /// ```
+    /// use browser_cors::{CredentialsMode, PreflightCache, Profile, preflight::PreflightResult};
+    /// use std::time::{Duration, Instant};
+    /// let (p, now) = (Profile::chromium(), Instant::now());
+    /// let mut cache = PreflightCache::new(16);
+    /// let allowed = PreflightResult { methods: vec!["PUT".into()], headers: vec!["x-token".into()],
+    ///     lifetime: Duration::from_secs(5), credentials: false };
+    /// cache.store(&p, "https://app.test", "https://api.test/x", &allowed, now);
+    /// let names = ["x-token".to_owned()];
+    /// assert!(cache.lookup(&p, "https://app.test", "https://api.test/x", &http::Method::PUT, &names, CredentialsMode::Omit, now));
+    /// let later = now + Duration::from_secs(6);
+    /// assert!(!cache.lookup(&p, "https://app.test", "https://api.test/x", &http::Method::PUT, &names, CredentialsMode::Omit, later));
+    /// ```
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn lookup(
+    pub fn lookup(
         &mut self,
         profile: &Profile,
         origin: &str,
@@ -128,7 +236,10 @@ impl PreflightCache {
     ) -> bool {
         let include = credentials == CredentialsMode::Include;
         let key = Self::key(profile, origin, url, include);
-        let Some(entry) = self.map.get_mut(&key) else {
+        let Some(&index) = self.map.get(&key) else {
+            return false;
+        };
+        let Some(entry) = self.node(index).map(|n| &mut n.entry) else {
             return false;
         };
         let live = |list: &mut Vec<(String, Instant)>| list.retain(|(_, expiry)| now < *expiry);
@@ -154,18 +265,22 @@ impl PreflightCache {
         let hit = credentials_ok && method_ok && headers_ok;
         let emptied = entry.methods.is_empty() && entry.headers.is_empty();
         if hit {
-            self.touch(&key);
+            self.unlink(index);
+            self.push_front(index);
         } else if profile.cache.update == CacheUpdate::Replace || emptied {
             // Chromium and WebKit drop a stale or insufficient entry; an
             // entry whose every name expired is gone in any engine.
-            self.remove_key(&key);
+            self.remove_index(index);
         }
         hit
     }
 
-    /// Records a successful preflight (or replaces, or merges into, the
-    /// engine's entry for the same key).
-    pub(crate) fn store(
+    /// Records a successful preflight for (`origin`, `url`), replacing or
+    /// merging into the engine's entry for the same key, evicting the least
+    /// recently used entry when full. A zero lifetime caches nothing; an
+    /// engine with a URL-length bound skips longer URLs. See
+    /// [`PreflightCache::lookup`] for an example.
+    pub fn store(
         &mut self,
         profile: &Profile,
         origin: &str,
@@ -191,8 +306,10 @@ impl PreflightCache {
             }
             return;
         }
-        match (profile.cache.update, self.map.get_mut(&key)) {
-            (CacheUpdate::Merge, Some(entry)) => {
+        let existing = self.map.get(&key).copied();
+        match (profile.cache.update, existing.and_then(|i| self.node(i))) {
+            (CacheUpdate::Merge, Some(node)) => {
+                let entry = &mut node.entry;
                 for (list, new) in [
                     (&mut entry.methods, &result.methods),
                     (&mut entry.headers, &result.headers),
@@ -209,20 +326,21 @@ impl PreflightCache {
             _ => {
                 self.remove_key(&key);
                 while self.map.len() >= self.capacity {
-                    let Some((_, oldest)) = self.lru.pop_first() else {
+                    let oldest = self.tail;
+                    if self.node(oldest).is_none() {
                         break;
-                    };
-                    self.map.remove(&oldest);
+                    }
+                    self.remove_index(oldest);
                 }
-                self.map.insert(
-                    key.clone(),
+                self.insert_new(
+                    key,
                     Entry {
                         credentials: result.credentials,
                         methods: tokens(&result.methods),
                         headers: tokens(&result.headers),
-                        tick: 0,
                     },
                 );
+                return;
             }
         }
         self.touch(&key);
@@ -517,5 +635,45 @@ mod tests {
         assert_eq!(c.len(), 2);
         c.remove(O, U);
         assert!(c.is_empty());
+    }
+
+    fn allow_put() -> PreflightResult {
+        PreflightResult {
+            methods: vec!["PUT".into()],
+            headers: vec![],
+            lifetime: Duration::from_secs(60),
+            credentials: false,
+        }
+    }
+
+    #[test]
+    fn least_recently_used_goes_first_and_slots_are_reused() {
+        let (p, now) = (Profile::chromium(), Instant::now());
+        let mut cache = PreflightCache::new(2);
+        let hit = |c: &mut PreflightCache, url: &str| {
+            c.lookup(&p, "o", url, &Method::PUT, &[], CredentialsMode::Omit, now)
+        };
+        cache.store(&p, "o", "a", &allow_put(), now);
+        cache.store(&p, "o", "b", &allow_put(), now);
+        assert!(hit(&mut cache, "a")); // a is now the most recent
+        cache.store(&p, "o", "c", &allow_put(), now); // evicts b
+        assert_eq!(cache.len(), 2);
+        assert!(!hit(&mut cache, "b"));
+        assert!(hit(&mut cache, "a"));
+        assert!(hit(&mut cache, "c"));
+        for i in 0..100 {
+            cache.store(&p, "o", &format!("u{i}"), &allow_put(), now);
+            assert!(cache.len() <= 2);
+        }
+        assert!(hit(&mut cache, "u99") && hit(&mut cache, "u98"));
+        assert!(
+            cache.nodes.len() <= 3,
+            "slots are reused: {}",
+            cache.nodes.len()
+        );
+        cache.clear();
+        assert!(cache.is_empty() && !hit(&mut cache, "u99"));
+        cache.store(&p, "o", "z", &allow_put(), now);
+        assert!(hit(&mut cache, "z"));
     }
 }

@@ -5,7 +5,7 @@ use http::HeaderMap;
 use http::header::{ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_ORIGIN};
 
 use crate::error::CorsError;
-use crate::headers::get_combined;
+use crate::headers::get_combined_cow;
 use crate::profile::Engine;
 use crate::request::CredentialsMode;
 
@@ -30,43 +30,48 @@ pub fn cors_check(
     credentials: CredentialsMode,
     engine: Engine,
 ) -> Result<(), CorsError> {
+    // Allocates only to build an error: on success the header values are
+    // borrowed (a single line each) and compared in place.
     let include = credentials == CredentialsMode::Include;
     let lines = headers.get_all(ACCESS_CONTROL_ALLOW_ORIGIN).iter().count();
-    let allow_origin = get_combined(headers, &ACCESS_CONTROL_ALLOW_ORIGIN)
-        .map(|v| String::from_utf8_lossy(&v).into_owned());
+    let allow_origin = get_combined_cow(headers, &ACCESS_CONTROL_ALLOW_ORIGIN);
+    let allow_origin = allow_origin.as_deref();
     match engine {
         Engine::Chromium => chromium_origin(allow_origin, origin, include)?,
         Engine::Firefox => firefox_origin(allow_origin, lines, origin, include)?,
         Engine::WebKit => webkit_origin(allow_origin, origin, include)?,
     }
     if include {
-        let allow_credentials = get_combined(headers, &ACCESS_CONTROL_ALLOW_CREDENTIALS);
+        let allow_credentials = get_combined_cow(headers, &ACCESS_CONTROL_ALLOW_CREDENTIALS);
         if allow_credentials.as_deref() != Some(b"true".as_slice()) {
             return Err(CorsError::InvalidAllowCredentials {
-                value: allow_credentials
-                    .map(|v| String::from_utf8_lossy(&v).into_owned())
-                    .unwrap_or_default(),
+                value: allow_credentials.as_deref().map(lossy).unwrap_or_default(),
             });
         }
     }
     Ok(())
 }
 
+fn lossy(value: &[u8]) -> String {
+    String::from_utf8_lossy(value).into_owned()
+}
+
 /// Chromium's `CheckAccess` (`services/network/public/cpp/cors/cors.cc`).
-fn chromium_origin(allow: Option<String>, origin: &str, include: bool) -> Result<(), CorsError> {
+fn chromium_origin(allow: Option<&[u8]>, origin: &str, include: bool) -> Result<(), CorsError> {
     let Some(value) = allow else {
         return Err(CorsError::MissingAllowOriginHeader);
     };
-    if value == "*" {
+    if value == b"*" {
         return if include {
             Err(CorsError::WildcardOriginNotAllowed)
         } else {
             Ok(())
         };
     }
-    if value == origin {
+    if value == origin.as_bytes() {
         return Ok(());
     }
+    let value = lossy(value);
     if value.contains([' ', ',']) {
         return Err(CorsError::MultipleAllowOriginValues { value });
     }
@@ -78,40 +83,43 @@ fn chromium_origin(allow: Option<String>, origin: &str, include: bool) -> Result
 
 /// Gecko's `nsCORSListenerProxy::CheckRequestApproved`.
 fn firefox_origin(
-    allow: Option<String>,
+    allow: Option<&[u8]>,
     lines: usize,
     origin: &str,
     include: bool,
 ) -> Result<(), CorsError> {
     if lines > 1 {
         return Err(CorsError::MultipleAllowOriginValues {
-            value: allow.unwrap_or_default(),
+            value: allow.map(lossy).unwrap_or_default(),
         });
     }
     let Some(value) = allow else {
         return Err(CorsError::MissingAllowOriginHeader);
     };
-    if include && value == "*" {
+    if include && value == b"*" {
         return Err(CorsError::WildcardOriginNotAllowed);
     }
-    if (include || value != "*") && value != origin {
-        return Err(CorsError::AllowOriginMismatch { value });
+    if (include || value != b"*") && value != origin.as_bytes() {
+        return Err(CorsError::AllowOriginMismatch {
+            value: lossy(value),
+        });
     }
     Ok(())
 }
 
 /// WebKit's `passesAccessControlCheck`.
-fn webkit_origin(allow: Option<String>, origin: &str, include: bool) -> Result<(), CorsError> {
+fn webkit_origin(allow: Option<&[u8]>, origin: &str, include: bool) -> Result<(), CorsError> {
     let Some(value) = allow else {
         return Err(CorsError::MissingAllowOriginHeader);
     };
-    if value == "*" && !include {
+    if value == b"*" && !include {
         return Ok(());
     }
-    if value != origin {
-        if value == "*" {
+    if value != origin.as_bytes() {
+        if value == b"*" {
             return Err(CorsError::WildcardOriginNotAllowed);
         }
+        let value = lossy(value);
         if value.contains(',') {
             return Err(CorsError::MultipleAllowOriginValues { value });
         }

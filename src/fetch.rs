@@ -41,7 +41,7 @@ use crate::check::cors_check;
 use crate::error::{CorsError, InputError, NetworkError, Stage};
 use crate::headers::HeaderList;
 use crate::origin::{FetchSite, is_potentially_trustworthy};
-use crate::preflight::{needs_preflight, validate};
+use crate::preflight::{needs_preflight_for, validate};
 use crate::profile::{
     FetchMetadata, HeaderBytesOnWire, PreflightAfterRedirect, PreflightNamesAfterRedirect,
     PreflightOriginAfterRedirect, PreflightUserAgent, Profile, RedirectCredentials,
@@ -506,8 +506,8 @@ impl Fetch {
                     );
                 }
                 self.tainting = Tainting::Cors;
-                let mut names = cors_unsafe_request_header_names(&self.headers, &self.profile);
-                let needed = needs_preflight(&self.method, &names);
+                // Classify without allocating; list the names only for a preflight.
+                let needed = needs_preflight_for(&self.method, &self.headers, &self.profile);
                 let sticky = self.profile.preflight_after_redirect
                     == PreflightAfterRedirect::WhenOriginalWas
                     && self.needed_preflight
@@ -518,6 +518,7 @@ impl Fetch {
                     self.needed_preflight |= needed;
                 }
                 if (needed || sticky) && !self.preflight_passed {
+                    let mut names = cors_unsafe_request_header_names(&self.headers, &self.profile);
                     if self.authorization_removed
                         && self.profile.preflight_names_after_redirect
                             == PreflightNamesAfterRedirect::BeforeAuthorizationRemoval
@@ -630,7 +631,9 @@ impl Fetch {
                     .collect::<String>()
                     .into_bytes();
             }
-            headers.set(name, value);
+            // `combined` lists each name once and `headers` starts empty:
+            // appending is setting, without a search per header.
+            headers.push_new(name, value);
         }
         let cors_or_unsafe = self.tainting == Tainting::Cors
             || (self.method != Method::GET && self.method != Method::HEAD);

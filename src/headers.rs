@@ -62,18 +62,26 @@ pub(crate) fn is_valid_value(value: &[u8]) -> bool {
 /// each line trimmed of the tabs and spaces an HTTP parser removes.
 /// `None` when the header is absent.
 pub fn get_combined(headers: &HeaderMap, name: &HeaderName) -> Option<Vec<u8>> {
-    let mut out: Option<Vec<u8>> = None;
-    for value in headers.get_all(name) {
-        let v = trim_tab_space(value.as_bytes());
-        match out.as_mut() {
-            None => out = Some(v.to_vec()),
-            Some(buf) => {
-                buf.extend_from_slice(b", ");
-                buf.extend_from_slice(v);
-            }
-        }
+    get_combined_cow(headers, name).map(std::borrow::Cow::into_owned)
+}
+
+/// [`get_combined`] borrowing the value when the header has a single line
+/// (no allocation on that, the usual, path).
+pub(crate) fn get_combined_cow<'a>(
+    headers: &'a HeaderMap,
+    name: &HeaderName,
+) -> Option<std::borrow::Cow<'a, [u8]>> {
+    let mut values = headers.get_all(name).iter();
+    let first = trim_tab_space(values.next()?.as_bytes());
+    let Some(second) = values.next() else {
+        return Some(std::borrow::Cow::Borrowed(first));
+    };
+    let mut buf = first.to_vec();
+    for value in std::iter::once(second).chain(values) {
+        buf.extend_from_slice(b", ");
+        buf.extend_from_slice(trim_tab_space(value.as_bytes()));
     }
-    out
+    Some(std::borrow::Cow::Owned(buf))
 }
 
 /// Parses a comma-separated list of tokens, as Chromium parses
@@ -222,16 +230,35 @@ impl HeaderList {
     /// without the sorting).
     pub fn combined(&self) -> Vec<(HeaderName, Vec<u8>)> {
         let mut out: Vec<(HeaderName, Vec<u8>)> = Vec::with_capacity(self.entries.len());
+        // A scan for short lists, an index for long ones (linear, not quadratic).
+        let mut index: std::collections::HashMap<&HeaderName, usize> =
+            std::collections::HashMap::new();
+        let long = self.entries.len() > 16;
         for (name, value) in &self.entries {
-            match out.iter_mut().find(|(n, _)| n == name) {
+            let at = if long {
+                index.get(name).copied()
+            } else {
+                out.iter().position(|(n, _)| n == name)
+            };
+            match at.and_then(|i| out.get_mut(i)) {
                 Some((_, v)) => {
                     v.extend_from_slice(b", ");
                     v.extend_from_slice(value);
                 }
-                None => out.push((name.clone(), value.clone())),
+                None => {
+                    if long {
+                        index.insert(name, out.len());
+                    }
+                    out.push((name.clone(), value.clone()));
+                }
             }
         }
         out
+    }
+
+    /// Appends an entry known not to be in the list yet (no search).
+    pub(crate) fn push_new(&mut self, name: HeaderName, value: Vec<u8>) {
+        self.entries.push((name, value));
     }
 
     /// Whether the list has a header named `name` (case-insensitively).

@@ -54,6 +54,9 @@ pub mod client;
 pub mod conformance;
 pub mod error;
 pub mod fetch;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod headers;
 pub mod mime;
 pub mod origin;

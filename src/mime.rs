@@ -261,6 +261,35 @@ impl fmt::Display for MimeType {
 
 /// Removes the longest prefix of `rest` whose bytes all match `keep` and
 /// returns it ("collect a sequence of code points").
+/// Whether `input` parses as a MIME type whose essence is one of `essences`
+/// (given lowercase), without allocating: the same answer as
+/// `MimeType::parse(input).is_some_and(|m| essences.contains(&m.essence().as_str()))`,
+/// since parameters never make parsing fail.
+pub(crate) fn essence_is_any(input: &[u8], essences: &[&str]) -> bool {
+    let mut rest = trim_http_whitespace(input);
+    let type_ = collect(&mut rest, |b| b != b'/');
+    if !is_token(type_) {
+        return false;
+    }
+    let Some(after) = rest.strip_prefix(b"/") else {
+        return false;
+    };
+    rest = after;
+    let subtype = trim_end_http_whitespace(collect(&mut rest, |b| b != b';'));
+    if !is_token(subtype) {
+        return false;
+    }
+    essences.iter().any(|essence| {
+        let e = essence.as_bytes();
+        e.len() == type_.len() + 1 + subtype.len()
+            && e.get(type_.len()) == Some(&b'/')
+            && e.get(..type_.len())
+                .is_some_and(|t| t.eq_ignore_ascii_case(type_))
+            && e.get(type_.len() + 1..)
+                .is_some_and(|s| s.eq_ignore_ascii_case(subtype))
+    })
+}
+
 fn collect<'a>(rest: &mut &'a [u8], keep: impl Fn(u8) -> bool) -> &'a [u8] {
     let len = rest.iter().position(|&b| !keep(b)).unwrap_or(rest.len());
     let (collected, after) = rest.split_at_checked(len).unwrap_or((rest, &[]));
@@ -325,7 +354,24 @@ fn trim_end_http_whitespace(mut bytes: &[u8]) -> &[u8] {
 
 /// An [HTTP token code point](https://mimesniff.spec.whatwg.org/#http-token-code-point).
 fn is_token_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'!' | b'#'
+                | b'$'
+                | b'%'
+                | b'&'
+                | b'\''
+                | b'*'
+                | b'+'
+                | b'-'
+                | b'.'
+                | b'^'
+                | b'_'
+                | b'`'
+                | b'|'
+                | b'~'
+        )
 }
 
 /// A non-empty string of HTTP token code points.
@@ -629,6 +675,15 @@ mod tests {
         #[test]
         fn any_bytes_never_panic_and_round_trip(input in proptest::collection::vec(any::<u8>(), 0..64)) {
             check_round_trip(&input);
+        }
+
+        #[test]
+        fn essence_check_agrees_with_the_parser(input in "[ \t]?[a-zA-Z/;= \t\u{e9}\"-]{0,24}") {
+            let Some(bytes) = to_bytes(&input) else { return Ok(()) };
+            for essences in [&["text/plain"][..], &["a/b", "text/plain", "multipart/form-data"][..]] {
+                let parsed = MimeType::parse(&bytes).is_some_and(|m| essences.contains(&m.essence().as_str()));
+                prop_assert_eq!(super::essence_is_any(&bytes, essences), parsed);
+            }
         }
 
         #[test]

@@ -28,6 +28,27 @@ pub fn needs_preflight(method: &Method, unsafe_names: &[String]) -> bool {
     !is_cors_safelisted_method(method) || !unsafe_names.is_empty()
 }
 
+/// Whether a CORS request with this method and these script-set headers
+/// needs a preflight: the same answer as [`needs_preflight`] given
+/// [`cors_unsafe_request_header_names`](crate::safelist::cors_unsafe_request_header_names),
+/// without allocating on the common path.
+///
+/// ```
+/// use browser_cors::{HeaderList, Profile, preflight::needs_preflight_for};
+/// let mut h = HeaderList::new();
+/// h.append("Content-Type", "text/plain;charset=UTF-8").unwrap();
+/// assert!(!needs_preflight_for(&http::Method::POST, &h, &Profile::chromium()));
+/// assert!(needs_preflight_for(&http::Method::PUT, &h, &Profile::chromium()));
+/// ```
+pub fn needs_preflight_for(
+    method: &Method,
+    headers: &crate::HeaderList,
+    profile: &Profile,
+) -> bool {
+    !is_cors_safelisted_method(method)
+        || crate::safelist::has_cors_unsafe_request_headers(headers, profile)
+}
+
 /// What a successful preflight allows, as a cache entry keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PreflightResult {

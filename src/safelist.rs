@@ -5,7 +5,6 @@
 use http::{HeaderName, Method};
 
 use crate::headers::{HeaderList, normalize_value, parse_token_list};
-use crate::mime::MimeType;
 use crate::profile::{ClientHints, HighBytes, Profile, RepeatedRequestHeader, UserAgentHeader};
 
 /// A safelisted value may be at most this long (bytes).
@@ -122,30 +121,69 @@ pub fn is_forbidden_request_header(name: &str, value: &[u8], profile: &Profile) 
     false
 }
 
+/// Bytes below 0x80 that are [CORS-unsafe](https://fetch.spec.whatwg.org/#cors-unsafe-request-header-byte),
+/// as a table (the check runs once per byte of every safelisted value).
+#[allow(clippy::indexing_slicing)] // evaluated at compile time: i < 256
+const UNSAFE_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        table[i] = (b < 0x20 && b != b'\t')
+            || matches!(
+                b,
+                b'"' | b'('
+                    | b')'
+                    | b':'
+                    | b'<'
+                    | b'>'
+                    | b'?'
+                    | b'@'
+                    | b'['
+                    | b'\\'
+                    | b']'
+                    | b'{'
+                    | b'}'
+                    | 0x7f
+            );
+        i += 1;
+    }
+    table
+};
+
+/// Bytes allowed in `Accept-Language` and `Content-Language` values.
+#[allow(clippy::indexing_slicing)] // evaluated at compile time: i < 256
+const LANGUAGE_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        table[i] = b.is_ascii_alphanumeric()
+            || matches!(b, b' ' | b'*' | b',' | b'-' | b'.' | b';' | b'=');
+        i += 1;
+    }
+    table
+};
+
 /// A [CORS-unsafe request-header byte](https://fetch.spec.whatwg.org/#cors-unsafe-request-header-byte).
 pub(crate) fn is_cors_unsafe_byte(b: u8, profile: &Profile) -> bool {
-    (b < 0x20 && b != b'\t')
-        || matches!(
-            b,
-            b'"' | b'('
-                | b')'
-                | b':'
-                | b'<'
-                | b'>'
-                | b'?'
-                | b'@'
-                | b'['
-                | b'\\'
-                | b']'
-                | b'{'
-                | b'}'
-                | 0x7f
-        )
+    UNSAFE_BYTES.get(usize::from(b)).copied().unwrap_or(true)
         || (b >= 0x80 && profile.high_bytes == HighBytes::Unsafe)
 }
 
+/// Whether any byte of `value` is CORS-unsafe.
+fn has_unsafe_byte(value: &[u8], profile: &Profile) -> bool {
+    if profile.high_bytes == HighBytes::Unsafe {
+        value.iter().any(|b| is_cors_unsafe_byte(*b, profile))
+    } else {
+        value
+            .iter()
+            .any(|b| UNSAFE_BYTES.get(usize::from(*b)).copied().unwrap_or(true))
+    }
+}
+
 fn is_language_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b' ' | b'*' | b',' | b'-' | b'.' | b';' | b'=')
+    LANGUAGE_BYTES.get(usize::from(b)).copied().unwrap_or(false)
 }
 
 /// The client hints Chromium safelists, with the rule their value must meet
@@ -153,7 +191,29 @@ fn is_language_byte(b: u8) -> bool {
 /// `None`: not a client hint.
 fn client_hint_value_ok(name: &str, value: &[u8]) -> Option<bool> {
     let digits = |v: &[u8]| !v.is_empty() && v.iter().all(u8::is_ascii_digit);
-    match name {
+    const HINTS: [&str; 9] = [
+        "dpr",
+        "device-memory",
+        "downlink",
+        "width",
+        "viewport-width",
+        "rtt",
+        "ect",
+        "save-data",
+        "intervention",
+    ];
+    // Lowercase into a stack buffer: no allocation, and only names that can
+    // be a hint get that far.
+    let mut buf = [0u8; 16];
+    let lower = match buf.get_mut(..name.len()) {
+        Some(slot) if HINTS.iter().any(|h| h.eq_ignore_ascii_case(name)) => {
+            slot.copy_from_slice(name.as_bytes());
+            slot.make_ascii_lowercase();
+            std::str::from_utf8(slot).unwrap_or_default()
+        }
+        _ => return None,
+    };
+    match lower {
         // 1*DIGIT [ "." 1*DIGIT ]
         "dpr" | "device-memory" | "downlink" => Some(match value.iter().position(|b| *b == b'.') {
             Some(dot) => {
@@ -186,28 +246,47 @@ fn client_hint_value_ok(name: &str, value: &[u8]) -> Option<bool> {
 /// assert!(!is_cors_safelisted_request_header("DPR", b"2", &Profile::firefox()));
 /// ```
 pub fn is_cors_safelisted_request_header(name: &str, value: &[u8], profile: &Profile) -> bool {
+    // Never allocates: names are compared case-insensitively in place and
+    // the `Content-Type` essence is checked without building a `MimeType`.
     if value.len() > SAFELISTED_VALUE_MAX {
         return false;
     }
-    let lower = name.to_ascii_lowercase();
-    match lower.as_str() {
-        "accept" => !value.iter().any(|b| is_cors_unsafe_byte(*b, profile)),
-        "accept-language" | "content-language" => value.iter().copied().all(is_language_byte),
-        "content-type" => {
-            !value.iter().any(|b| is_cors_unsafe_byte(*b, profile))
-                && MimeType::parse(value).is_some_and(|m| {
-                    matches!(
-                        m.essence().as_str(),
-                        "application/x-www-form-urlencoded" | "multipart/form-data" | "text/plain"
-                    )
-                })
-        }
-        "range" => crate::range::is_simple_range(value),
-        other => {
-            profile.client_hints == ClientHints::SafelistedWhenValid
-                && client_hint_value_ok(other, value).unwrap_or(false)
-        }
+    let is = |n: &str| name.eq_ignore_ascii_case(n);
+    if is("accept") {
+        !has_unsafe_byte(value, profile)
+    } else if is("accept-language") || is("content-language") {
+        value.iter().copied().all(is_language_byte)
+    } else if is("content-type") {
+        !has_unsafe_byte(value, profile)
+            && crate::mime::essence_is_any(
+                value,
+                &[
+                    "application/x-www-form-urlencoded",
+                    "multipart/form-data",
+                    "text/plain",
+                ],
+            )
+    } else if is("range") {
+        crate::range::is_simple_range(value)
+    } else {
+        profile.client_hints == ClientHints::SafelistedWhenValid
+            && client_hint_value_ok(name, value).unwrap_or(false)
     }
+}
+
+/// Whether some value could make `name` a CORS-safelisted request-header.
+fn may_be_safelisted(name: &str, profile: &Profile) -> bool {
+    [
+        "accept",
+        "accept-language",
+        "content-language",
+        "content-type",
+        "range",
+    ]
+    .iter()
+    .any(|n| name.eq_ignore_ascii_case(n))
+        || (profile.client_hints == ClientHints::SafelistedWhenValid
+            && client_hint_value_ok(name, b"").is_some())
 }
 
 /// A [no-CORS-safelisted request-header](https://fetch.spec.whatwg.org/#no-cors-safelisted-request-header):
@@ -270,6 +349,70 @@ pub fn cors_unsafe_request_header_names(headers: &HeaderList, profile: &Profile)
         unsafe_names.dedup();
     }
     unsafe_names
+}
+
+/// Whether `headers` has any [CORS-unsafe request-header name](https://fetch.spec.whatwg.org/#cors-unsafe-request-header-names):
+/// the same answer as `!cors_unsafe_request_header_names(headers, profile).is_empty()`,
+/// without allocating unless one name has several lines (Chromium then
+/// judges their combined value) or, for engines that combine lines, the
+/// list has more than 16 entries.
+///
+/// ```
+/// use browser_cors::{HeaderList, Profile, safelist::has_cors_unsafe_request_headers};
+/// let mut h = HeaderList::new();
+/// h.append("Accept", "application/json").unwrap();
+/// assert!(!has_cors_unsafe_request_headers(&h, &Profile::chromium()));
+/// h.append("X-Token", "1").unwrap();
+/// assert!(has_cors_unsafe_request_headers(&h, &Profile::chromium()));
+/// ```
+pub fn has_cors_unsafe_request_headers(headers: &HeaderList, profile: &Profile) -> bool {
+    let combined = profile.repeated_request_header == RepeatedRequestHeader::Combined;
+    if combined && headers.len() > 16 {
+        // Finding each name's other lines is quadratic: index them instead.
+        return !cors_unsafe_request_header_names(headers, profile).is_empty();
+    }
+    // Names first: a name that no value can make safelisted settles it
+    // without reading any value.
+    if headers
+        .iter()
+        .any(|(name, _)| !may_be_safelisted(name.as_str(), profile))
+    {
+        return true;
+    }
+    let mut safelisted_size = 0usize;
+    for (index, (name, value)) in headers.iter().enumerate() {
+        let value: std::borrow::Cow<'_, [u8]> = if combined {
+            let mut same = headers.iter().enumerate().filter(|(_, (n, _))| *n == name);
+            // Judge a name once, at its first line, with every value joined.
+            if same.next().is_some_and(|(first, _)| first != index) {
+                continue;
+            }
+            match same.next() {
+                None => std::borrow::Cow::Borrowed(value),
+                Some(_) => {
+                    let mut buf = value.to_vec();
+                    for (_, (_, more)) in headers
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, (n, _))| *i > index && *n == name)
+                    {
+                        buf.extend_from_slice(b", ");
+                        buf.extend_from_slice(more);
+                    }
+                    std::borrow::Cow::Owned(buf)
+                }
+            }
+        } else {
+            std::borrow::Cow::Borrowed(value)
+        };
+        if !is_cors_safelisted_request_header(name.as_str(), &value, profile) {
+            return true;
+        }
+        safelisted_size = safelisted_size.saturating_add(value.len());
+    }
+    profile
+        .safelist_total_limit
+        .is_some_and(|limit| safelisted_size > limit)
 }
 
 /// [CORS-safelisted response-header names](https://fetch.spec.whatwg.org/#cors-safelisted-response-header-name)
@@ -492,6 +635,32 @@ mod tests {
             &Profile::firefox()
         ));
         assert!(!is_forbidden_request_header("Authorization", b"x", &p));
+    }
+
+    proptest::proptest! {
+        /// The allocation-free classifier answers as the name lister does.
+        #[test]
+        fn has_unsafe_agrees_with_the_name_list(
+            lines in proptest::collection::vec((0usize..8, proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40)), 0..6),
+            long in 0usize..3,
+        ) {
+            const NAMES: [&str; 8] = ["accept", "Accept-Language", "content-type", "range", "x-a", "DPR", "content-language", "Save-Data"];
+            const VALUES: [&[u8]; 6] = [b"text/plain", b"bytes=0-", b"en", b"2", b"on", b"multipart/form-data; boundary=x"];
+            let mut h = HeaderList::new();
+            for (i, (n, v)) in lines.iter().enumerate() {
+                let value: Vec<u8> = if i % 2 == 0 { VALUES[(n + i) % VALUES.len()].to_vec() } else { v.clone() };
+                let _ = h.append(NAMES[*n], value);
+            }
+            for _ in 0..long {
+                let _ = h.append("accept", vec![b'a'; 120]);
+            }
+            for p in [Profile::chromium(), Profile::firefox(), Profile::webkit()] {
+                proptest::prop_assert_eq!(
+                    has_cors_unsafe_request_headers(&h, &p),
+                    !cors_unsafe_request_header_names(&h, &p).is_empty()
+                );
+            }
+        }
     }
 
     #[test]
