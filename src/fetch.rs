@@ -40,7 +40,7 @@ use crate::cache::PreflightCache;
 use crate::check::cors_check;
 use crate::error::{CorsError, InputError, NetworkError, Stage};
 use crate::headers::HeaderList;
-use crate::origin::{FetchSite, is_potentially_trustworthy};
+use crate::origin::{FetchSite, is_potentially_trustworthy, url_is_same_origin};
 use crate::preflight::{needs_preflight_for, validate};
 use crate::profile::{
     FetchMetadata, HeaderBytesOnWire, PreflightAfterRedirect, PreflightNamesAfterRedirect,
@@ -112,8 +112,14 @@ impl WireRequest {
     /// assert_eq!(http_req.headers()["origin"], "https://app.test");
     /// ```
     pub fn to_http(&self) -> Result<http::Request<Bytes>, InputError> {
-        let mut url = self.url.clone();
-        url.set_fragment(None);
+        let url = match self.url.fragment() {
+            Some(_) => {
+                let mut u = self.url.clone();
+                u.set_fragment(None);
+                std::borrow::Cow::Owned(u)
+            }
+            None => std::borrow::Cow::Borrowed(&self.url),
+        };
         let mut builder = http::Request::builder()
             .method(self.method.clone())
             .uri(url.as_str());
@@ -227,7 +233,6 @@ pub struct Fetch {
     authorization_removed: bool,
     crossed_origin: bool,
     start_credentials: bool,
-    pending: Option<WireRequest>,
     state: State,
     trace: Vec<WireRequest>,
 }
@@ -261,7 +266,6 @@ impl Fetch {
             authorization_removed: false,
             crossed_origin: false,
             start_credentials: false,
-            pending: None,
             state: State::Ready,
             trace: Vec::new(),
         };
@@ -270,7 +274,7 @@ impl Fetch {
         }
         fetch.start_credentials = request.credentials == CredentialsMode::Include
             || (request.credentials == CredentialsMode::SameOrigin
-                && request.url.origin() == fetch.page);
+                && url_is_same_origin(&fetch.page, &request.url));
         fetch
     }
 
@@ -377,17 +381,18 @@ impl Fetch {
         match &self.state {
             State::Done(outcome) => return Action::Done(outcome.clone()),
             State::Preflight { .. } | State::Actual => {
-                if let Some(p) = &self.pending {
+                if let Some(p) = self.trace.last() {
                     return Action::Send(p.clone());
                 }
             }
             State::Ready => {}
         }
         self.main_fetch(cache, now);
-        match (&self.state, &self.pending) {
+        // The outstanding request is the last one of the trace.
+        match (&self.state, self.trace.last()) {
             (State::Done(outcome), _) => Action::Done(outcome.clone()),
-            (_, Some(p)) => Action::Send(p.clone()),
-            (_, None) => {
+            (State::Preflight { .. } | State::Actual, Some(p)) => Action::Send(p.clone()),
+            _ => {
                 // Not reachable: main fetch always sends or finishes. Fail closed.
                 self.fail(
                     CorsError::Network {
@@ -439,7 +444,6 @@ impl Fetch {
         now: Instant,
     ) {
         let state = std::mem::replace(&mut self.state, State::Ready);
-        self.pending = None;
         match state {
             State::Preflight { names, origin } => {
                 self.on_preflight_response(status, headers, &names, &origin, cache, now)
@@ -452,7 +456,6 @@ impl Fetch {
     fn fail(&mut self, reason: CorsError, stage: Stage, status: Option<u16>) {
         let url = self.current_url().clone();
         let initial_url = self.initial_url.clone();
-        self.pending = None;
         self.state = State::Done(Outcome::NetworkError(NetworkError {
             reason,
             stage,
@@ -465,7 +468,6 @@ impl Fetch {
     }
 
     fn finish(&mut self, response: Response) {
-        self.pending = None;
         self.state = State::Done(Outcome::Response(response));
     }
 
@@ -486,7 +488,8 @@ impl Fetch {
         } else {
             Stage::Request
         };
-        if !self.tainted && url.origin() == self.page && self.tainting == Tainting::Basic {
+        if !self.tainted && url_is_same_origin(&self.page, &url) && self.tainting == Tainting::Basic
+        {
             return self.send_actual();
         }
         match self.mode {
@@ -600,8 +603,7 @@ impl Fetch {
             body: None,
             credentials: Credentials::Omit,
         };
-        self.trace.push(request.clone());
-        self.pending = Some(request);
+        self.trace.push(request);
         self.state = State::Preflight { names, origin };
     }
 
@@ -685,8 +687,7 @@ impl Fetch {
                 Credentials::Omit
             },
         };
-        self.trace.push(request.clone());
-        self.pending = Some(request);
+        self.trace.push(request);
         self.state = State::Actual;
     }
 

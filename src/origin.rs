@@ -74,19 +74,49 @@ pub fn same_origin(a: &Origin, b: &Origin) -> bool {
     a == b
 }
 
-/// The site of a host: its registrable domain, or the host itself when it has
-/// none (an IP address, `localhost`, a public suffix).
-///
-/// [HTML § obtain a site](https://html.spec.whatwg.org/multipage/browsers.html#obtain-a-site);
-/// IP addresses are never looked up in the public suffix list.
-fn host_site(host: &Host<String>) -> String {
+/// The registrable domain of a domain host, or the host itself when it has
+/// none (`localhost`, a public suffix). Borrowed: no allocation.
+/// [HTML § obtain a site](https://html.spec.whatwg.org/multipage/browsers.html#obtain-a-site)
+fn registrable(domain: &str) -> &[u8] {
+    PUBLIC_SUFFIXES
+        .domain(domain.as_bytes())
+        .map(|d| d.as_bytes())
+        .unwrap_or(domain.as_bytes())
+}
+
+fn borrow_host(host: &Host<String>) -> Host<&str> {
     match host {
-        Host::Domain(domain) => PUBLIC_SUFFIXES
-            .domain(domain.as_bytes())
-            .and_then(|d| std::str::from_utf8(d.as_bytes()).ok().map(str::to_owned))
-            .unwrap_or_else(|| domain.clone()),
-        Host::Ipv4(ip) => ip.to_string(),
-        Host::Ipv6(ip) => format!("[{ip}]"),
+        Host::Domain(d) => Host::Domain(d.as_str()),
+        Host::Ipv4(ip) => Host::Ipv4(*ip),
+        Host::Ipv6(ip) => Host::Ipv6(*ip),
+    }
+}
+
+/// Whether two hosts are the same site. IP addresses are their own site and
+/// are never looked up in the public suffix list.
+fn hosts_same_site(a: Host<&str>, b: Host<&str>) -> bool {
+    match (a, b) {
+        (Host::Domain(x), Host::Domain(y)) => x == y || registrable(x) == registrable(y),
+        (a, b) => a == b,
+    }
+}
+
+/// Whether `url`'s origin is `origin`, without building the URL's origin.
+///
+/// ```
+/// use browser_cors::origin::{parse_origin, url_is_same_origin};
+/// let page = parse_origin("https://app.test").unwrap();
+/// assert!(url_is_same_origin(&page, &"https://app.test:443/x".parse().unwrap()));
+/// assert!(!url_is_same_origin(&page, &"http://app.test/x".parse().unwrap()));
+/// ```
+pub fn url_is_same_origin(origin: &Origin, url: &Url) -> bool {
+    match origin {
+        Origin::Tuple(scheme, host, port) => {
+            url.scheme() == scheme
+                && url.port_or_known_default() == Some(*port)
+                && url.host() == Some(borrow_host(host))
+        }
+        Origin::Opaque(_) => false,
     }
 }
 
@@ -106,7 +136,9 @@ fn host_site(host: &Host<String>) -> String {
 pub fn same_site(a: &Origin, b: &Origin) -> bool {
     match (a, b) {
         (Origin::Opaque(_), Origin::Opaque(_)) => a == b,
-        (Origin::Tuple(_, ha, _), Origin::Tuple(_, hb, _)) => host_site(ha) == host_site(hb),
+        (Origin::Tuple(_, ha, _), Origin::Tuple(_, hb, _)) => {
+            hosts_same_site(borrow_host(ha), borrow_host(hb))
+        }
         _ => false,
     }
 }
@@ -153,18 +185,28 @@ impl FetchSite {
     pub fn of_chain<'a>(page: &Origin, chain: impl IntoIterator<Item = &'a Url>) -> FetchSite {
         chain
             .into_iter()
-            .map(|url| {
-                let o = url.origin();
-                if same_origin(page, &o) {
-                    FetchSite::SameOrigin
-                } else if same_site(page, &o) {
-                    FetchSite::SameSite
-                } else {
-                    FetchSite::CrossSite
-                }
-            })
+            .map(|url| FetchSite::of_url(page, url))
             .max()
             .unwrap_or(FetchSite::SameOrigin)
+    }
+
+    /// The relation of `page` to one URL, as Chromium computes it: a
+    /// different scheme is `cross-site` even on the same host.
+    fn of_url(page: &Origin, url: &Url) -> FetchSite {
+        let Origin::Tuple(scheme, host, _) = page else {
+            return FetchSite::CrossSite;
+        };
+        if url_is_same_origin(page, url) {
+            FetchSite::SameOrigin
+        } else if url.scheme() == scheme
+            && url
+                .host()
+                .is_some_and(|h| hosts_same_site(borrow_host(host), h))
+        {
+            FetchSite::SameSite
+        } else {
+            FetchSite::CrossSite
+        }
     }
 }
 
@@ -197,6 +239,22 @@ mod tests {
 
     fn o(s: &str) -> Origin {
         parse_origin(s).unwrap()
+    }
+
+    #[test]
+    fn fetch_site_is_cross_site_across_schemes() {
+        let page = o("https://a.example.com");
+        let same_host_http = Url::parse("http://a.example.com/").unwrap();
+        let sibling = Url::parse("https://b.example.com/").unwrap();
+        assert_eq!(FetchSite::of_chain(&page, [&sibling]), FetchSite::SameSite);
+        assert_eq!(
+            FetchSite::of_chain(&page, [&same_host_http]),
+            FetchSite::CrossSite
+        );
+        assert_eq!(
+            FetchSite::of_chain(&parse_origin("null").unwrap(), [&sibling]),
+            FetchSite::CrossSite
+        );
     }
 
     #[test]
