@@ -87,6 +87,36 @@ pub struct FetchArgs {
     pub body: Option<String>,
 }
 
+impl FetchArgs {
+    /// The [`Request`] these arguments make, placeholders filled with
+    /// `origins` (an absolute path is resolved against `{A}`). `None` when
+    /// the URL does not parse.
+    pub fn request(&self, origins: &Origins) -> Option<Request> {
+        let raw = if self.url.starts_with('/') {
+            format!("{}{}", origins.a, self.url)
+        } else {
+            origins.fill(&self.url)
+        };
+        let mut request = Request::get(Url::parse(&raw).ok()?);
+        if let Some(m) = &self.method {
+            request.method = m.clone();
+        }
+        request.headers = self
+            .headers
+            .iter()
+            .map(|(n, v)| (n.clone(), js_bytes(v)))
+            .collect();
+        request.mode = self.mode.unwrap_or_default();
+        request.credentials = self.credentials.unwrap_or_default();
+        request.redirect = self.redirect.unwrap_or_default();
+        request.body = self
+            .body
+            .as_ref()
+            .map(|b| bytes::Bytes::from(b.clone().into_bytes()));
+        Some(request)
+    }
+}
+
 /// What script saw and what reached the server, with placeholders.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Expectation {
@@ -182,15 +212,25 @@ impl Origins {
     }
 }
 
-/// JavaScript string to header bytes (one byte per code point up to U+00FF).
-fn js_bytes(s: &str) -> Vec<u8> {
+/// JavaScript string to header bytes, as `fetch()` turns a string into a
+/// byte string (one byte per code point up to U+00FF; the vectors hold no
+/// higher code point, which would be written as `?`).
+///
+/// ```
+/// assert_eq!(browser_cors::conformance::js_bytes("h\u{e9}"), b"h\xe9");
+/// ```
+pub fn js_bytes(s: &str) -> Vec<u8> {
     s.chars()
         .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
         .collect()
 }
 
 /// Header bytes back to a JavaScript string (isomorphic decode).
-fn js_string(b: &[u8]) -> String {
+///
+/// ```
+/// assert_eq!(browser_cors::conformance::js_string(b"h\xe9"), "h\u{e9}");
+/// ```
+pub fn js_string(b: &[u8]) -> String {
     b.iter().map(|b| char::from(*b)).collect()
 }
 
@@ -327,11 +367,6 @@ fn run_step(
 ) -> (Expectation, Option<String>) {
     // An unparsable page origin is opaque: every request is then cross-origin.
     let page = parse_origin(&origins.a).unwrap_or_else(|_| url::Origin::new_opaque());
-    let raw_url = if step.fetch.url.starts_with('/') {
-        format!("{}{}", origins.a, step.fetch.url)
-    } else {
-        origins.fill(&step.fetch.url)
-    };
     let network_error = |log| Expectation {
         result: "network-error".into(),
         response_type: None,
@@ -341,30 +376,12 @@ fn run_step(
         headers: None,
         server_log: log,
     };
-    let Ok(url) = Url::parse(&raw_url) else {
+    let Some(request) = step.fetch.request(origins) else {
         return (
             network_error(Vec::new()),
-            Some(format!("invalid URL {raw_url}")),
+            Some(format!("invalid URL {}", step.fetch.url)),
         );
     };
-    let mut request = Request::get(url);
-    if let Some(m) = &step.fetch.method {
-        request.method = m.clone();
-    }
-    request.headers = step
-        .fetch
-        .headers
-        .iter()
-        .map(|(n, v)| (n.clone(), js_bytes(v)))
-        .collect();
-    request.mode = step.fetch.mode.unwrap_or_default();
-    request.credentials = step.fetch.credentials.unwrap_or_default();
-    request.redirect = step.fetch.redirect.unwrap_or_default();
-    request.body = step
-        .fetch
-        .body
-        .as_ref()
-        .map(|b| bytes::Bytes::from(b.clone().into_bytes()));
     let watched: Option<Vec<String>> =
         (!step.fetch.headers.is_empty() || step.fetch.body.is_some()).then(|| {
             let mut names: Vec<String> = step

@@ -35,7 +35,8 @@ use browser_cors::client::reqwest::ReqwestTransport;
 use browser_cors::client::tower::TowerTransport;
 use browser_cors::client::{Browser, Fetched};
 use browser_cors::conformance::{
-    Expectation, LogEntry, Origins, Route, Scenario, Step, StepReport, engine_of_file, replay,
+    Expectation, LogEntry, Origins, Route, Scenario, StepReport, engine_of_file, js_bytes,
+    js_string, replay,
 };
 use browser_cors::{Engine, Outcome, Request};
 use bytes::Bytes;
@@ -133,16 +134,6 @@ struct World {
 }
 
 type Shared = Arc<Mutex<World>>;
-
-fn js_bytes(s: &str) -> Vec<u8> {
-    s.chars()
-        .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
-        .collect()
-}
-
-fn js_string(b: &[u8]) -> String {
-    b.iter().map(|b| char::from(*b)).collect()
-}
 
 fn trim(b: &[u8]) -> &[u8] {
     let start = b
@@ -310,34 +301,6 @@ fn tower_app(world: Shared, origins: Origins) -> App {
             Ok(response)
         }
     }))
-}
-
-/// The `fetch()` of a step, as the replayer builds it.
-fn fetch_request(step: &Step, origins: &Origins) -> Option<Request> {
-    let raw = if step.fetch.url.starts_with('/') {
-        format!("{}{}", origins.a, step.fetch.url)
-    } else {
-        origins.fill(&step.fetch.url)
-    };
-    let mut request = Request::get(Url::parse(&raw).ok()?);
-    if let Some(m) = &step.fetch.method {
-        request.method = m.clone();
-    }
-    request.headers = step
-        .fetch
-        .headers
-        .iter()
-        .map(|(n, v)| (n.clone(), js_bytes(v)))
-        .collect();
-    request.mode = step.fetch.mode.unwrap_or_default();
-    request.credentials = step.fetch.credentials.unwrap_or_default();
-    request.redirect = step.fetch.redirect.unwrap_or_default();
-    request.body = step
-        .fetch
-        .body
-        .as_ref()
-        .map(|b| Bytes::from(b.clone().into_bytes()));
-    Some(request)
 }
 
 type App = tower::util::BoxCloneSyncService<
@@ -579,7 +542,7 @@ async fn run_adapter(
                 w.served.clear();
             }
             tally.steps += 1;
-            let outcome = match fetch_request(step, &origins) {
+            let outcome = match step.fetch.request(&origins) {
                 Some(request) => run(&client, request).await,
                 None => Err("the URL does not parse".into()),
             };
