@@ -5,7 +5,7 @@ use http::HeaderMap;
 use http::header::{ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_ORIGIN};
 
 use crate::error::CorsError;
-use crate::headers::get_combined_cow;
+use crate::headers::{get_combined_cow, trim_tab_space};
 use crate::profile::Engine;
 use crate::request::CredentialsMode;
 
@@ -33,8 +33,16 @@ pub fn cors_check(
     // Allocates only to build an error: on success the header values are
     // borrowed (a single line each) and compared in place.
     let include = credentials == CredentialsMode::Include;
-    let lines = headers.get_all(ACCESS_CONTROL_ALLOW_ORIGIN).iter().count();
-    let allow_origin = get_combined_cow(headers, &ACCESS_CONTROL_ALLOW_ORIGIN);
+    // One map lookup: the first line, and whether there is a second.
+    let mut lines_iter = headers.get_all(ACCESS_CONTROL_ALLOW_ORIGIN).iter();
+    let first = lines_iter.next();
+    let several = lines_iter.next().is_some();
+    let lines = usize::from(first.is_some()) + usize::from(several);
+    let allow_origin = match (first, several) {
+        (Some(v), false) => Some(std::borrow::Cow::Borrowed(trim_tab_space(v.as_bytes()))),
+        (None, _) => None,
+        (Some(_), true) => get_combined_cow(headers, &ACCESS_CONTROL_ALLOW_ORIGIN),
+    };
     let allow_origin = allow_origin.as_deref();
     match engine {
         Engine::Chromium => chromium_origin(allow_origin, origin, include)?,

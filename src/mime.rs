@@ -266,27 +266,25 @@ impl fmt::Display for MimeType {
 /// `MimeType::parse(input).is_some_and(|m| essences.contains(&m.essence().as_str()))`,
 /// since parameters never make parsing fail.
 pub(crate) fn essence_is_any(input: &[u8], essences: &[&str]) -> bool {
-    let mut rest = trim_http_whitespace(input);
-    let type_ = collect(&mut rest, |b| b != b'/');
-    if !is_token(type_) {
-        return false;
-    }
-    let Some(after) = rest.strip_prefix(b"/") else {
-        return false;
-    };
-    rest = after;
-    let subtype = trim_end_http_whitespace(collect(&mut rest, |b| b != b';'));
-    if !is_token(subtype) {
-        return false;
-    }
+    // A MIME type whose essence is `e` starts with `e` (in any case) once
+    // the leading whitespace is gone, and `e` is followed by nothing or by
+    // whitespace and then nothing or `;`: the parser trims the subtype's
+    // trailing whitespace, and anything else there would make the subtype
+    // a longer string (or not a token). Parameters never make parsing fail.
+    let input = trim_http_whitespace(input);
     essences.iter().any(|essence| {
         let e = essence.as_bytes();
-        e.len() == type_.len() + 1 + subtype.len()
-            && e.get(type_.len()) == Some(&b'/')
-            && e.get(..type_.len())
-                .is_some_and(|t| t.eq_ignore_ascii_case(type_))
-            && e.get(type_.len() + 1..)
-                .is_some_and(|s| s.eq_ignore_ascii_case(subtype))
+        input
+            .get(..e.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(e))
+            && {
+                let rest = input.get(e.len()..).unwrap_or_default();
+                let after_ws = rest
+                    .iter()
+                    .position(|b| !matches!(b, b'\t' | b'\n' | b'\r' | b' '))
+                    .and_then(|i| rest.get(i));
+                matches!(after_ws, None | Some(b';'))
+            }
     })
 }
 
@@ -684,6 +682,18 @@ mod tests {
                 let parsed = MimeType::parse(&bytes).is_some_and(|m| essences.contains(&m.essence().as_str()));
                 prop_assert_eq!(super::essence_is_any(&bytes, essences), parsed);
             }
+        }
+
+        #[test]
+        fn essence_check_agrees_near_the_essences(
+            lead in "[ \t\r\n]{0,2}",
+            essence in proptest::sample::select(vec!["text/plain", "TEXT/Plain", "a/b", "multipart/form-data", "text/plai", "text/plainx"]),
+            tail in "[a-z;=, \t\r\n/\"]{0,8}",
+        ) {
+            let input = format!("{lead}{essence}{tail}");
+            let essences = &["a/b", "text/plain", "multipart/form-data"][..];
+            let parsed = MimeType::parse(input.as_bytes()).is_some_and(|m| essences.contains(&m.essence().as_str()));
+            prop_assert_eq!(super::essence_is_any(input.as_bytes(), essences), parsed, "input {:?}", input);
         }
 
         #[test]

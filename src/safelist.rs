@@ -246,47 +246,84 @@ fn client_hint_value_ok(name: &str, value: &[u8]) -> Option<bool> {
 /// assert!(!is_cors_safelisted_request_header("DPR", b"2", &Profile::firefox()));
 /// ```
 pub fn is_cors_safelisted_request_header(name: &str, value: &[u8], profile: &Profile) -> bool {
-    // Never allocates: names are compared case-insensitively in place and
-    // the `Content-Type` essence is checked without building a `MimeType`.
+    // Never allocates: a known name is found by case-insensitive comparison
+    // and the `Content-Type` essence is checked without building a `MimeType`.
+    let kind = [
+        ("accept", Safelistable::Accept),
+        ("accept-language", Safelistable::Language),
+        ("content-language", Safelistable::Language),
+        ("content-type", Safelistable::ContentType),
+        ("range", Safelistable::Range),
+    ]
+    .iter()
+    .find(|(n, _)| name.eq_ignore_ascii_case(n))
+    .map_or(Safelistable::Other, |(_, k)| *k);
+    value_is_safelisted(kind, name, value, profile)
+}
+
+/// Which value rule a request-header name falls under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Safelistable {
+    Accept,
+    Language,
+    ContentType,
+    Range,
+    /// Any other name: a client hint in some profiles, else never safelisted.
+    Other,
+}
+
+impl Safelistable {
+    /// Classifies a (lowercase) header name. Standard names compare as
+    /// `http`'s enum, not as strings.
+    fn of(name: &HeaderName) -> Safelistable {
+        use http::header::{ACCEPT, ACCEPT_LANGUAGE, CONTENT_LANGUAGE, CONTENT_TYPE, RANGE};
+        if *name == ACCEPT {
+            Safelistable::Accept
+        } else if *name == ACCEPT_LANGUAGE || *name == CONTENT_LANGUAGE {
+            Safelistable::Language
+        } else if *name == CONTENT_TYPE {
+            Safelistable::ContentType
+        } else if *name == RANGE {
+            Safelistable::Range
+        } else {
+            Safelistable::Other
+        }
+    }
+}
+
+/// The value rule of a [CORS-safelisted request-header](https://fetch.spec.whatwg.org/#cors-safelisted-request-header)
+/// for a name already classified.
+fn value_is_safelisted(kind: Safelistable, name: &str, value: &[u8], profile: &Profile) -> bool {
     if value.len() > SAFELISTED_VALUE_MAX {
         return false;
     }
-    let is = |n: &str| name.eq_ignore_ascii_case(n);
-    if is("accept") {
-        !has_unsafe_byte(value, profile)
-    } else if is("accept-language") || is("content-language") {
-        value.iter().copied().all(is_language_byte)
-    } else if is("content-type") {
-        !has_unsafe_byte(value, profile)
-            && crate::mime::essence_is_any(
-                value,
-                &[
-                    "application/x-www-form-urlencoded",
-                    "multipart/form-data",
-                    "text/plain",
-                ],
-            )
-    } else if is("range") {
-        crate::range::is_simple_range(value)
-    } else {
-        profile.client_hints == ClientHints::SafelistedWhenValid
-            && client_hint_value_ok(name, value).unwrap_or(false)
+    match kind {
+        Safelistable::Accept => !has_unsafe_byte(value, profile),
+        Safelistable::Language => value.iter().copied().all(is_language_byte),
+        Safelistable::ContentType => {
+            !has_unsafe_byte(value, profile)
+                && crate::mime::essence_is_any(
+                    value,
+                    &[
+                        "application/x-www-form-urlencoded",
+                        "multipart/form-data",
+                        "text/plain",
+                    ],
+                )
+        }
+        Safelistable::Range => crate::range::is_simple_range(value),
+        Safelistable::Other => {
+            profile.client_hints == ClientHints::SafelistedWhenValid
+                && client_hint_value_ok(name, value).unwrap_or(false)
+        }
     }
 }
 
 /// Whether some value could make `name` a CORS-safelisted request-header.
-fn may_be_safelisted(name: &str, profile: &Profile) -> bool {
-    [
-        "accept",
-        "accept-language",
-        "content-language",
-        "content-type",
-        "range",
-    ]
-    .iter()
-    .any(|n| name.eq_ignore_ascii_case(n))
+fn may_be_safelisted(name: &HeaderName, profile: &Profile) -> bool {
+    Safelistable::of(name) != Safelistable::Other
         || (profile.client_hints == ClientHints::SafelistedWhenValid
-            && client_hint_value_ok(name, b"").is_some())
+            && client_hint_value_ok(name.as_str(), b"").is_some())
 }
 
 /// A [no-CORS-safelisted request-header](https://fetch.spec.whatwg.org/#no-cors-safelisted-request-header):
@@ -375,7 +412,7 @@ pub fn has_cors_unsafe_request_headers(headers: &HeaderList, profile: &Profile) 
     // without reading any value.
     if headers
         .iter()
-        .any(|(name, _)| !may_be_safelisted(name.as_str(), profile))
+        .any(|(name, _)| !may_be_safelisted(name, profile))
     {
         return true;
     }
@@ -405,7 +442,7 @@ pub fn has_cors_unsafe_request_headers(headers: &HeaderList, profile: &Profile) 
         } else {
             std::borrow::Cow::Borrowed(value)
         };
-        if !is_cors_safelisted_request_header(name.as_str(), &value, profile) {
+        if !value_is_safelisted(Safelistable::of(name), name.as_str(), &value, profile) {
             return true;
         }
         safelisted_size = safelisted_size.saturating_add(value.len());
