@@ -141,6 +141,43 @@ pub struct Expectation {
     pub server_log: Vec<LogEntry>,
 }
 
+impl Expectation {
+    /// What a rejected `fetch()` shows: only the server's log.
+    pub fn network_error(server_log: Vec<LogEntry>) -> Expectation {
+        Expectation {
+            result: "network-error".into(),
+            response_type: None,
+            status: None,
+            redirected: None,
+            url: None,
+            headers: None,
+            server_log,
+        }
+    }
+
+    /// What a resolved `fetch()` shows, with the placeholders of `origins` put back.
+    pub fn response(
+        r: &crate::Response,
+        origins: &Origins,
+        server_log: Vec<LogEntry>,
+    ) -> Expectation {
+        Expectation {
+            result: "response".into(),
+            response_type: Some(r.response_type.as_str().into()),
+            status: Some(r.status),
+            redirected: Some(r.redirected),
+            url: Some(
+                r.url
+                    .as_ref()
+                    .map(|u| origins.unfill(u.as_str()))
+                    .unwrap_or_default(),
+            ),
+            headers: Some(r.header_names()),
+            server_log,
+        }
+    }
+}
+
 /// One request as the server saw it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogEntry {
@@ -367,15 +404,7 @@ fn run_step(
 ) -> (Expectation, Option<String>) {
     // An unparsable page origin is opaque: every request is then cross-origin.
     let page = parse_origin(&origins.a).unwrap_or_else(|_| url::Origin::new_opaque());
-    let network_error = |log| Expectation {
-        result: "network-error".into(),
-        response_type: None,
-        status: None,
-        redirected: None,
-        url: None,
-        headers: None,
-        server_log: log,
-    };
+    let network_error = Expectation::network_error;
     let Some(request) = step.fetch.request(origins) else {
         return (
             network_error(Vec::new()),
@@ -421,20 +450,7 @@ fn run_step(
                 fetch.on_response_head(status, &headers, cache, now);
             }
             Action::Done(Outcome::Response(r)) => {
-                let observed = Expectation {
-                    result: "response".into(),
-                    response_type: Some(r.response_type.as_str().into()),
-                    status: Some(r.status),
-                    redirected: Some(r.redirected),
-                    url: Some(
-                        r.url
-                            .as_ref()
-                            .map(|u| origins.unfill(u.as_str()))
-                            .unwrap_or_default(),
-                    ),
-                    headers: Some(r.header_names()),
-                    server_log: log,
-                };
+                let observed = Expectation::response(&r, origins, log);
                 return (observed, None);
             }
             Action::Done(Outcome::NetworkError(e)) => {

@@ -380,15 +380,7 @@ async fn run(client: &Client, request: Request) -> Result<Fetched, String> {
 fn observe(fetched: &Fetched, world: &World, origins: &Origins) -> Expectation {
     let log = world.log.clone();
     match &fetched.outcome {
-        Outcome::NetworkError(_) => Expectation {
-            result: "network-error".into(),
-            response_type: None,
-            status: None,
-            redirected: None,
-            url: None,
-            headers: None,
-            server_log: log,
-        },
+        Outcome::NetworkError(_) => Expectation::network_error(log),
         Outcome::Response(r) => {
             // Names the server's HTTP stack added to the last response.
             let added: BTreeSet<String> = match (fetched.exchanges.last(), world.served.last()) {
@@ -400,25 +392,11 @@ fn observe(fetched: &Fetched, world: &World, origins: &Origins) -> Expectation {
                     .collect(),
                 _ => BTreeSet::new(),
             };
-            Expectation {
-                result: "response".into(),
-                response_type: Some(r.response_type.as_str().into()),
-                status: Some(r.status),
-                redirected: Some(r.redirected),
-                url: Some(
-                    r.url
-                        .as_ref()
-                        .map(|u| origins.unfill(u.as_str()))
-                        .unwrap_or_default(),
-                ),
-                headers: Some(
-                    r.header_names()
-                        .into_iter()
-                        .filter(|n| !added.contains(n))
-                        .collect(),
-                ),
-                server_log: log,
+            let mut observed = Expectation::response(r, origins, log);
+            if let Some(names) = observed.headers.as_mut() {
+                names.retain(|n| !added.contains(n));
             }
+            observed
         }
     }
 }
