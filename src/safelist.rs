@@ -124,7 +124,7 @@ pub fn is_forbidden_request_header(name: &str, value: &[u8], profile: &Profile) 
 /// Bytes below 0x80 that are [CORS-unsafe](https://fetch.spec.whatwg.org/#cors-unsafe-request-header-byte),
 /// as a table (the check runs once per byte of every safelisted value).
 #[allow(clippy::indexing_slicing)] // evaluated at compile time: i < 256
-const UNSAFE_BYTES: [bool; 256] = {
+static UNSAFE_BYTES: [bool; 256] = {
     let mut table = [false; 256];
     let mut i = 0;
     while i < 256 {
@@ -153,7 +153,7 @@ const UNSAFE_BYTES: [bool; 256] = {
 
 /// Bytes allowed in `Accept-Language` and `Content-Language` values.
 #[allow(clippy::indexing_slicing)] // evaluated at compile time: i < 256
-const LANGUAGE_BYTES: [bool; 256] = {
+static LANGUAGE_BYTES: [bool; 256] = {
     let mut table = [false; 256];
     let mut i = 0;
     while i < 256 {
