@@ -138,6 +138,31 @@ fn overhead(c: &mut Criterion) {
             rt.block_on(async { bare.get(&data).send().await.unwrap().bytes().await.unwrap() })
         })
     });
+    // The same client sending the headers the browser adds (Origin,
+    // Accept, Accept-Language, User-Agent, Sec-Fetch-*): what is left
+    // between this and browser_get_no_trace is the emulator's own work.
+    let profile = browser.profile().clone();
+    let page = browser.page_origin().ascii_serialization();
+    group.bench_function("bare_get_browser_headers", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                bare.get(&data)
+                    .header("origin", &page)
+                    .header("accept", "*/*")
+                    .header("accept-language", profile.defaults.accept_language)
+                    .header("user-agent", profile.defaults.user_agent)
+                    .header("sec-fetch-mode", "cors")
+                    .header("sec-fetch-site", "same-site")
+                    .header("sec-fetch-dest", "empty")
+                    .send()
+                    .await
+                    .unwrap()
+                    .bytes()
+                    .await
+                    .unwrap()
+            })
+        })
+    });
     group.bench_function("browser_get", |b| {
         b.iter(|| {
             rt.block_on(async {
