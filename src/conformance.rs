@@ -142,6 +142,56 @@ pub struct Expectation {
 }
 
 impl Expectation {
+    /// The compared fields that differ between this expectation and
+    /// `observed` (empty when they agree): `result`, `type`, `status`,
+    /// `redirected`, `url`, `headers`, and per `server_log` entry its method,
+    /// origin_url, origin, acrm, acrh and cookie. `Sec-Fetch-*` and
+    /// `request_headers` are compared on their own.
+    pub fn differences(&self, observed: &Expectation) -> Vec<String> {
+        let expect = self;
+        let mut differences = Vec::new();
+        let mut field = |name: &str, same: bool| {
+            if !same {
+                differences.push(name.to_owned());
+            }
+        };
+        field("result", expect.result == observed.result);
+        field("type", expect.response_type == observed.response_type);
+        field("status", expect.status == observed.status);
+        field("redirected", expect.redirected == observed.redirected);
+        field("url", expect.url == observed.url);
+        field("headers", expect.headers == observed.headers);
+        let core = |l: &LogEntry| {
+            (
+                l.method.clone(),
+                l.origin_url.clone(),
+                l.origin.clone(),
+                l.acrm.clone(),
+                l.acrh.clone(),
+                l.cookie,
+            )
+        };
+        if expect.server_log.len() != observed.server_log.len() {
+            differences.push(format!(
+                "server_log (expected {} requests, observed {})",
+                expect.server_log.len(),
+                observed.server_log.len()
+            ));
+        } else {
+            for (i, (e, o)) in expect
+                .server_log
+                .iter()
+                .zip(&observed.server_log)
+                .enumerate()
+            {
+                if core(e) != core(o) {
+                    differences.push(format!("server_log[{i}]"));
+                }
+            }
+        }
+        differences
+    }
+
     /// What a rejected `fetch()` shows: only the server's log.
     pub fn network_error(server_log: Vec<LogEntry>) -> Expectation {
         Expectation {
@@ -510,46 +560,7 @@ fn compare(
     observed: Expectation,
     console: Option<String>,
 ) -> StepReport {
-    let mut differences = Vec::new();
-    let mut field = |name: &str, same: bool| {
-        if !same {
-            differences.push(name.to_owned());
-        }
-    };
-    field("result", expect.result == observed.result);
-    field("type", expect.response_type == observed.response_type);
-    field("status", expect.status == observed.status);
-    field("redirected", expect.redirected == observed.redirected);
-    field("url", expect.url == observed.url);
-    field("headers", expect.headers == observed.headers);
-    let core = |l: &LogEntry| {
-        (
-            l.method.clone(),
-            l.origin_url.clone(),
-            l.origin.clone(),
-            l.acrm.clone(),
-            l.acrh.clone(),
-            l.cookie,
-        )
-    };
-    if expect.server_log.len() != observed.server_log.len() {
-        differences.push(format!(
-            "server_log (expected {} requests, observed {})",
-            expect.server_log.len(),
-            observed.server_log.len()
-        ));
-    } else {
-        for (i, (e, o)) in expect
-            .server_log
-            .iter()
-            .zip(&observed.server_log)
-            .enumerate()
-        {
-            if core(e) != core(o) {
-                differences.push(format!("server_log[{i}]"));
-            }
-        }
-    }
+    let differences = expect.differences(&observed);
     let sec_fetch_agrees = expect.server_log.len() == observed.server_log.len()
         && expect
             .server_log

@@ -401,39 +401,6 @@ fn observe(fetched: &Fetched, world: &World, origins: &Origins) -> Expectation {
     }
 }
 
-/// The compared fields of two expectations; empty when they agree.
-fn differences(a: &Expectation, b: &Expectation) -> Vec<&'static str> {
-    let mut d = Vec::new();
-    let core = |l: &LogEntry| {
-        (
-            l.method.clone(),
-            l.origin_url.clone(),
-            l.origin.clone(),
-            l.acrm.clone(),
-            l.acrh.clone(),
-            l.cookie,
-        )
-    };
-    for (name, same) in [
-        ("result", a.result == b.result),
-        ("type", a.response_type == b.response_type),
-        ("status", a.status == b.status),
-        ("redirected", a.redirected == b.redirected),
-        ("url", a.url == b.url),
-        ("headers", a.headers == b.headers),
-        (
-            "server_log",
-            a.server_log.iter().map(core).collect::<Vec<_>>()
-                == b.server_log.iter().map(core).collect::<Vec<_>>(),
-        ),
-    ] {
-        if !same {
-            d.push(name);
-        }
-    }
-    d
-}
-
 struct Tally {
     steps: usize,
     agree_replayer: usize,
@@ -529,15 +496,15 @@ async fn run_adapter(
             });
             let observed = outcome.map(|f| observe(&f, &world.lock().unwrap(), &origins));
             let diff = match &observed {
-                Ok(o) => differences(o, &report.observed),
+                Ok(o) => report.observed.differences(o),
                 Err(why) => vec![if why.is_empty() {
-                    "error"
+                    "error".to_owned()
                 } else {
-                    "inexpressible"
+                    "inexpressible".to_owned()
                 }],
             };
             if let Ok(o) = &observed {
-                if differences(o, &step.expect).is_empty() {
+                if step.expect.differences(o).is_empty() {
                     tally.agree_recording += 1;
                 }
             }
