@@ -30,6 +30,7 @@
 //! assert_eq!(fetch.trace().len(), 2);
 //! ```
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -102,6 +103,9 @@ impl WireRequest {
     /// The request as an [`http::Request`] (fragment removed). Fails when a
     /// header value holds bytes the `http` crate cannot carry.
     ///
+    /// The request's extensions also hold the URL as a [`url::Url`], so a
+    /// client built on `url` (reqwest) need not parse the URI again.
+    ///
     /// ```
     /// # use browser_cors::{Action, Fetch, PreflightCache, Profile, Request, origin::parse_origin};
     /// # let page = parse_origin("https://app.test").unwrap();
@@ -110,28 +114,21 @@ impl WireRequest {
     /// let http_req = req.to_http().unwrap();
     /// assert_eq!(http_req.uri(), "https://api.test/");
     /// assert_eq!(http_req.headers()["origin"], "https://app.test");
+    /// assert_eq!(http_req.extensions().get::<url::Url>().unwrap().as_str(), "https://api.test/");
     /// ```
     pub fn to_http(&self) -> Result<http::Request<Bytes>, InputError> {
-        let url = match self.url.fragment() {
-            Some(_) => {
-                let mut u = self.url.clone();
-                u.set_fragment(None);
-                std::borrow::Cow::Owned(u)
-            }
-            None => std::borrow::Cow::Borrowed(&self.url),
-        };
-        let mut builder = http::Request::builder()
-            .method(self.method.clone())
-            .uri(url.as_str());
-        if let Some(h) = builder.headers_mut() {
-            *h = self.headers.to_header_map()?;
-        }
-        builder
-            .body(self.body.clone().unwrap_or_default())
-            .map_err(|e| InputError::Url {
-                input: url.to_string(),
-                reason: e.to_string(),
-            })
+        let mut url = self.url.clone();
+        url.set_fragment(None);
+        let uri = http::Uri::try_from(url.as_str()).map_err(|e| InputError::Url {
+            input: url.to_string(),
+            reason: e.to_string(),
+        })?;
+        let mut request = http::Request::new(self.body.clone().unwrap_or_default());
+        *request.method_mut() = self.method.clone();
+        *request.uri_mut() = uri;
+        *request.headers_mut() = self.headers.to_header_map()?;
+        request.extensions_mut().insert(url);
+        Ok(request)
     }
 
     /// The value of a header, as a string (lossy), for assertions.
@@ -206,6 +203,35 @@ enum Tainting {
     Opaque,
 }
 
+/// The page a fetch starts from: its origin, and that origin serialized once
+/// (it goes into `Origin` headers, cache keys and errors). Shared by every
+/// fetch of one [`crate::client::Browser`](crate#) page without a copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Page {
+    origin: Origin,
+    serialized: Bytes,
+}
+
+impl Page {
+    pub(crate) fn new(origin: &Origin) -> Page {
+        Page {
+            origin: origin.clone(),
+            serialized: Bytes::from(origin.ascii_serialization()),
+        }
+    }
+
+    /// The origin.
+    pub(crate) fn origin(&self) -> &Origin {
+        &self.origin
+    }
+
+    /// The ASCII serialization (`https://app.example`, or `null`).
+    pub(crate) fn as_str(&self) -> &str {
+        // An ASCII serialization is always UTF-8.
+        std::str::from_utf8(&self.serialized).unwrap_or("null")
+    }
+}
+
 /// One `fetch()` in progress: a sans-IO state machine.
 ///
 /// Call [`Fetch::poll`] for the next [`Action`]; when it says
@@ -215,10 +241,12 @@ enum Tainting {
 #[derive(Debug, Clone)]
 pub struct Fetch {
     profile: Profile,
-    page: Origin,
-    page_serialized: String,
+    page: Arc<Page>,
+    /// The URL script asked for: the first of the URL list.
     initial_url: Url,
-    url_list: Vec<Url>,
+    /// The rest of the [URL list](https://fetch.spec.whatwg.org/#concept-request-url-list):
+    /// the redirect targets, current URL last.
+    redirects: Vec<Url>,
     method: Method,
     headers: HeaderList,
     body: Option<Bytes>,
@@ -246,18 +274,31 @@ impl Fetch {
     /// bad header, `PUT` in `no-cors` mode, ...) make the first
     /// [`Fetch::poll`] return the network error, with nothing sent.
     pub fn new(profile: &Profile, page_origin: &Origin, request: Request) -> Fetch {
+        Fetch::for_page(profile, &Arc::new(Page::new(page_origin)), request)
+    }
+
+    /// [`Fetch::new`] for a page whose serialization is already known.
+    pub(crate) fn for_page(profile: &Profile, page: &Arc<Page>, request: Request) -> Fetch {
+        let Request {
+            url,
+            method,
+            headers,
+            mode,
+            credentials,
+            redirect,
+            body,
+        } = request;
         let mut fetch = Fetch {
             profile: profile.clone(),
-            page: page_origin.clone(),
-            page_serialized: page_origin.ascii_serialization(),
-            initial_url: request.url.clone(),
-            url_list: vec![request.url.clone()],
+            page: Arc::clone(page),
+            initial_url: url,
+            redirects: Vec::new(),
             method: Method::GET,
             headers: HeaderList::new(),
-            body: request.body.clone(),
-            mode: request.mode,
-            credentials: request.credentials,
-            redirect: request.redirect,
+            body,
+            mode,
+            credentials,
+            redirect,
             tainted: false,
             tainting: Tainting::Basic,
             redirect_count: 0,
@@ -269,28 +310,28 @@ impl Fetch {
             state: State::Ready,
             trace: Vec::new(),
         };
-        if let Err(reason) = fetch.construct(&request) {
+        if let Err(reason) = fetch.construct(&method, &headers) {
             fetch.fail(reason, Stage::Request, None);
         }
-        fetch.start_credentials = request.credentials == CredentialsMode::Include
-            || (request.credentials == CredentialsMode::SameOrigin
-                && url_is_same_origin(&fetch.page, &request.url));
+        fetch.start_credentials = credentials == CredentialsMode::Include
+            || (credentials == CredentialsMode::SameOrigin
+                && url_is_same_origin(&fetch.page.origin, &fetch.initial_url));
         fetch
     }
 
     /// The `Request` constructor's checks and header guard.
-    fn construct(&mut self, request: &Request) -> Result<(), CorsError> {
-        if has_credentials(&request.url) {
+    fn construct(&mut self, method: &str, headers: &[(String, Vec<u8>)]) -> Result<(), CorsError> {
+        if has_credentials(&self.initial_url) {
             return Err(CorsError::UrlHasCredentials);
         }
-        let raw_method = request.method.as_bytes();
+        let raw_method = method.as_bytes();
         if is_forbidden_method(raw_method) {
             return Err(CorsError::ForbiddenMethod {
-                method: request.method.clone(),
+                method: method.to_owned(),
             });
         }
         self.method = normalize_method(raw_method).ok_or_else(|| CorsError::InvalidMethod {
-            method: request.method.clone(),
+            method: method.to_owned(),
         })?;
         if self.mode == Mode::NoCors && !is_cors_safelisted_method(&self.method) {
             return Err(CorsError::UnsupportedInNoCors {
@@ -302,7 +343,7 @@ impl Fetch {
                 method: self.method.as_str().to_owned(),
             });
         }
-        for (name, value) in &request.headers {
+        for (name, value) in headers {
             let mut probe = HeaderList::new();
             probe
                 .append(name, value)
@@ -354,8 +395,12 @@ impl Fetch {
 
     /// The URL currently requested (the last of the redirect chain).
     pub fn current_url(&self) -> &Url {
-        // The list starts with one URL and only grows.
-        self.url_list.last().unwrap_or(&self.initial_url)
+        self.redirects.last().unwrap_or(&self.initial_url)
+    }
+
+    /// The URL list: the URL script asked for, then each redirect target.
+    fn url_list(&self) -> impl Iterator<Item = &Url> + Clone {
+        std::iter::once(&self.initial_url).chain(&self.redirects)
     }
 
     /// The current URL as a preflight cache key: without its fragment.
@@ -374,6 +419,47 @@ impl Fetch {
     /// Whether the fetch is over.
     pub fn is_done(&self) -> bool {
         matches!(self.state, State::Done(_))
+    }
+
+    /// Ends the fetch and hands over its outcome without a copy. A fetch
+    /// that has not finished ends with a network error: the machine fails
+    /// closed.
+    ///
+    /// ```
+    /// # use browser_cors::{Fetch, Profile, Request, origin::parse_origin};
+    /// let page = parse_origin("https://app.test").unwrap();
+    /// let fetch = Fetch::new(&Profile::chromium(), &page, Request::get("https://api.test/".parse().unwrap()));
+    /// // Abandoned before anything was sent: script would see a failed fetch.
+    /// assert!(fetch.into_outcome().error().is_some());
+    /// ```
+    pub fn into_outcome(mut self) -> Outcome {
+        if !self.is_done() {
+            self.on_transport_error("the fetch did not finish");
+            if !self.is_done() {
+                self.fail(
+                    CorsError::Network {
+                        detail: "the fetch did not finish".into(),
+                    },
+                    Stage::Network,
+                    None,
+                );
+            }
+        }
+        match self.state {
+            State::Done(outcome) => outcome,
+            // `fail` above always leaves the fetch done.
+            _ => Outcome::NetworkError(NetworkError {
+                reason: CorsError::Network {
+                    detail: "the fetch did not finish".into(),
+                },
+                stage: Stage::Network,
+                url: self.initial_url.clone(),
+                initial_url: self.initial_url,
+                origin: self.page.as_str().to_owned(),
+                status: None,
+                engine: self.profile.engine,
+            }),
+        }
     }
 
     /// The next action. While a request is outstanding, it is returned again.
@@ -461,7 +547,7 @@ impl Fetch {
             stage,
             url,
             initial_url,
-            origin: self.page_serialized.clone(),
+            origin: self.page.as_str().to_owned(),
             status,
             engine: self.profile.engine,
         }));
@@ -472,23 +558,34 @@ impl Fetch {
     }
 
     /// The serialization of the request's origin: `null` once tainted.
-    fn origin_value(&self) -> String {
+    fn origin_value(&self) -> &str {
         if self.tainted {
-            "null".to_owned()
+            "null"
         } else {
-            self.page_serialized.clone()
+            self.page.as_str()
+        }
+    }
+
+    /// [`Fetch::origin_value`] as a header value, shared rather than copied.
+    fn origin_header(&self) -> Bytes {
+        if self.tainted {
+            Bytes::from_static(b"null")
+        } else {
+            self.page.serialized.clone()
         }
     }
 
     /// [Main fetch](https://fetch.spec.whatwg.org/#main-fetch) for the current URL.
     fn main_fetch(&mut self, cache: &mut PreflightCache, now: Instant) {
-        let url = self.current_url().clone();
+        let url = self.current_url();
         let stage = if self.redirect_count > 0 {
             Stage::Redirect
         } else {
             Stage::Request
         };
-        if !self.tainted && url_is_same_origin(&self.page, &url) && self.tainting == Tainting::Basic
+        if !self.tainted
+            && url_is_same_origin(&self.page.origin, url)
+            && self.tainting == Tainting::Basic
         {
             return self.send_actual();
         }
@@ -533,7 +630,7 @@ impl Fetch {
                     let key_url = self.cache_url();
                     if !cache.lookup(
                         &self.profile,
-                        &self.page_serialized,
+                        self.page.as_str(),
                         &key_url,
                         &self.method,
                         &names,
@@ -549,7 +646,13 @@ impl Fetch {
     }
 
     /// Adds `Sec-Fetch-*` for a request to `url` with the given site.
-    fn add_fetch_metadata(&self, headers: &mut HeaderList, url: &Url, mode: &str, site: FetchSite) {
+    fn add_fetch_metadata(
+        &self,
+        headers: &mut HeaderList,
+        url: &Url,
+        mode: &'static str,
+        site: FetchSite,
+    ) {
         if !is_potentially_trustworthy(url) {
             return;
         }
@@ -562,14 +665,14 @@ impl Fetch {
     fn send_preflight(&mut self, names: Vec<String>) {
         let url = self.current_url().clone();
         let origin = match self.profile.preflight_origin_after_redirect {
-            PreflightOriginAfterRedirect::Tainted => self.origin_value(),
-            PreflightOriginAfterRedirect::PageOrigin => self.page_serialized.clone(),
+            PreflightOriginAfterRedirect::Tainted => self.origin_header(),
+            PreflightOriginAfterRedirect::PageOrigin => self.page.serialized.clone(),
         };
         let mut headers = HeaderList::new();
         headers.set(http::header::ACCEPT, "*/*");
         headers.set(
             http::header::ACCESS_CONTROL_REQUEST_METHOD,
-            self.method.as_str(),
+            Bytes::copy_from_slice(self.method.as_str().as_bytes()),
         );
         if !names.is_empty() {
             headers.set(
@@ -577,23 +680,22 @@ impl Fetch {
                 names.join(","),
             );
         }
-        headers.set(http::header::ORIGIN, origin.as_str());
+        headers.set(http::header::ORIGIN, origin.clone());
+        let default_user_agent = Bytes::from_static(self.profile.defaults.user_agent.as_bytes());
         let user_agent = match self.profile.preflight_user_agent {
             PreflightUserAgent::RequestValue => self
                 .headers
                 .get("user-agent")
-                .map(|v| v.into_owned())
-                .unwrap_or_else(|| self.profile.defaults.user_agent.as_bytes().to_vec()),
-            PreflightUserAgent::BrowserDefault => {
-                self.profile.defaults.user_agent.as_bytes().to_vec()
-            }
+                .map(|v| Bytes::from(v.into_owned()))
+                .unwrap_or(default_user_agent),
+            PreflightUserAgent::BrowserDefault => default_user_agent,
         };
         headers.set(http::header::USER_AGENT, user_agent);
         headers.set(
             http::header::ACCEPT_LANGUAGE,
             self.profile.defaults.accept_language,
         );
-        let site = FetchSite::of_chain(&self.page, [&url]);
+        let site = FetchSite::of_chain(&self.page.origin, [&url]);
         self.add_fetch_metadata(&mut headers, &url, "cors", site);
         let request = WireRequest {
             kind: RequestKind::Preflight,
@@ -604,6 +706,7 @@ impl Fetch {
             credentials: Credentials::Omit,
         };
         self.trace.push(request);
+        let origin = String::from_utf8_lossy(&origin).into_owned();
         self.state = State::Preflight { names, origin };
     }
 
@@ -618,20 +721,22 @@ impl Fetch {
                 value = self
                     .headers
                     .first("content-type")
-                    .map(<[u8]>::to_vec)
+                    .map(Bytes::copy_from_slice)
                     .unwrap_or(value);
             }
             if name == http::header::RANGE && self.profile.defaults.canonical_range {
-                value = crate::range::canonical_range(&value);
+                value = Bytes::from(crate::range::canonical_range(&value));
             }
             if self.profile.header_bytes_on_wire == HeaderBytesOnWire::Utf8
                 && value.iter().any(|b| *b >= 0x80)
             {
-                value = value
-                    .iter()
-                    .map(|b| char::from(*b))
-                    .collect::<String>()
-                    .into_bytes();
+                value = Bytes::from(
+                    value
+                        .iter()
+                        .map(|b| char::from(*b))
+                        .collect::<String>()
+                        .into_bytes(),
+                );
             }
             // `combined` lists each name once and `headers` starts empty:
             // appending is setting, without a search per header.
@@ -640,7 +745,7 @@ impl Fetch {
         let cors_or_unsafe = self.tainting == Tainting::Cors
             || (self.method != Method::GET && self.method != Method::HEAD);
         if cors_or_unsafe {
-            headers.set(http::header::ORIGIN, self.origin_value());
+            headers.set(http::header::ORIGIN, self.origin_header());
         }
         headers.set_default(http::header::ACCEPT, "*/*");
         headers.set_default(
@@ -649,18 +754,20 @@ impl Fetch {
         );
         headers.set_default(http::header::USER_AGENT, self.profile.defaults.user_agent);
         let metadata = match self.profile.fetch_metadata {
-            FetchMetadata::Chain => Some(FetchSite::of_chain(&self.page, &self.url_list)),
+            FetchMetadata::Chain => Some(FetchSite::of_chain(&self.page.origin, self.url_list())),
             FetchMetadata::CrossSiteAfterRedirect => {
-                let site = FetchSite::of_chain(&self.page, &self.url_list);
-                Some(if self.url_list.len() > 1 && site == FetchSite::SameSite {
-                    FetchSite::CrossSite
-                } else {
-                    site
-                })
+                let site = FetchSite::of_chain(&self.page.origin, self.url_list());
+                Some(
+                    if !self.redirects.is_empty() && site == FetchSite::SameSite {
+                        FetchSite::CrossSite
+                    } else {
+                        site
+                    },
+                )
             }
             FetchMetadata::NoneAfterCrossOriginRedirect => (!(self.mode == Mode::Cors
                 && self.crossed_origin))
-                .then(|| FetchSite::of_chain(&self.page, &self.url_list)),
+                .then(|| FetchSite::of_chain(&self.page.origin, self.url_list())),
         };
         if let Some(site) = metadata {
             self.add_fetch_metadata(&mut headers, &url, self.mode.as_str(), site);
@@ -719,7 +826,7 @@ impl Fetch {
         );
         if let Some(result) = &validation.cacheable {
             let url = self.cache_url();
-            cache.store(&self.profile, &self.page_serialized, &url, result, now);
+            cache.store(&self.profile, self.page.as_str(), &url, result, now);
         }
         match validation.outcome {
             Ok(()) => {
@@ -758,13 +865,13 @@ impl Fetch {
             };
             if let Err(e) = cors_check(
                 headers,
-                &self.origin_value(),
+                self.origin_value(),
                 credentials,
                 self.profile.engine,
             ) {
                 if self.profile.cache.drop_on_actual_failure {
                     let url = self.cache_url();
-                    cache.remove(&self.page_serialized, &url);
+                    cache.remove(self.page.as_str(), &url);
                 }
                 return self.fail(e, stage, code);
             }
@@ -779,7 +886,8 @@ impl Fetch {
                 response_type,
                 status,
                 headers,
-                &self.url_list,
+                self.current_url(),
+                !self.redirects.is_empty(),
                 self.credentials,
             );
             return self.finish(response);
@@ -793,7 +901,8 @@ impl Fetch {
                     ResponseType::OpaqueRedirect,
                     status,
                     headers,
-                    &self.url_list,
+                    self.current_url(),
+                    !self.redirects.is_empty(),
                     self.credentials,
                 );
                 self.finish(response);
@@ -832,7 +941,7 @@ impl Fetch {
                 UserinfoRedirect::AlwaysFail => true,
                 UserinfoRedirect::FailCrossOriginCors => {
                     self.mode == Mode::Cors
-                        && (self.tainting == Tainting::Cors || location_origin != self.page)
+                        && (self.tainting == Tainting::Cors || location_origin != self.page.origin)
                 }
             };
             if refuse {
@@ -845,7 +954,7 @@ impl Fetch {
                 );
             }
         }
-        if current_origin != self.page && location_origin != current_origin {
+        if current_origin != self.page.origin && location_origin != current_origin {
             self.tainted = true;
         }
         if let Some(method) = rewritten_method(status, &self.method) {
@@ -862,7 +971,7 @@ impl Fetch {
                 self.authorization_removed = true;
             }
         }
-        self.url_list.push(location);
+        self.redirects.push(location);
         self.preflight_passed = false;
         self.state = State::Ready;
     }

@@ -5,6 +5,7 @@
 //! [`http::HeaderMap`], because `fetch()` accepts header values the `http`
 //! crate refuses (a DEL byte, for instance) and the browser sends them.
 
+use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::error::InputError;
@@ -118,6 +119,9 @@ pub fn parse_token_list(value: &[u8]) -> Option<Vec<String>> {
 /// removed), entries in the order appended; [`HeaderList::get`] combines the
 /// values of one name with `, `.
 ///
+/// Values are [`Bytes`]: the browser's own constant headers cost no copy,
+/// and [`HeaderList::to_header_map`] shares them with the `http` request.
+///
 /// ```
 /// use browser_cors::HeaderList;
 /// let mut h = HeaderList::new();
@@ -128,7 +132,7 @@ pub fn parse_token_list(value: &[u8]) -> Option<Vec<String>> {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HeaderList {
-    entries: Vec<(HeaderName, Vec<u8>)>,
+    entries: Vec<(HeaderName, Bytes)>,
 }
 
 impl HeaderList {
@@ -161,30 +165,37 @@ impl HeaderList {
                 name: name.as_str().to_owned(),
             });
         }
-        self.entries.push((name, value.to_vec()));
+        self.entries.push((name, Bytes::copy_from_slice(value)));
         Ok(())
     }
 
     /// Sets `name` to `value`, replacing any earlier value (the browser's own
     /// headers are set this way). The value is taken as given.
-    pub(crate) fn set(&mut self, name: HeaderName, value: impl Into<Vec<u8>>) {
+    pub(crate) fn set(&mut self, name: HeaderName, value: impl Into<Bytes>) {
         let value = value.into();
-        let first = self.entries.iter().position(|(n, _)| *n == name);
+        let Some(first) = self.entries.iter().position(|(n, _)| *n == name) else {
+            // Not there yet (the usual case): no search for duplicates.
+            return self.entries.push((name, value));
+        };
         self.entries.retain(|(n, _)| *n != name);
-        match first {
-            Some(i) if i <= self.entries.len() => self.entries.insert(i, (name, value)),
-            _ => self.entries.push((name, value)),
-        }
+        let at = first.min(self.entries.len());
+        self.entries.insert(at, (name, value));
     }
 
     /// Sets the `Cookie` header (what a cookie jar adds to a request).
-    pub fn set_cookie(&mut self, value: Vec<u8>) {
+    ///
+    /// ```
+    /// let mut h = browser_cors::HeaderList::new();
+    /// h.set_cookie("a=1; b=2");
+    /// assert_eq!(h.get("cookie").as_deref(), Some(&b"a=1; b=2"[..]));
+    /// ```
+    pub fn set_cookie(&mut self, value: impl Into<Bytes>) {
         self.set(http::header::COOKIE, value);
     }
 
     /// Sets a header only when the list does not have it yet.
-    pub(crate) fn set_default(&mut self, name: HeaderName, value: impl Into<Vec<u8>>) {
-        if !self.contains(name.as_str()) {
+    pub(crate) fn set_default(&mut self, name: HeaderName, value: impl Into<Bytes>) {
+        if !self.entries.iter().any(|(n, _)| *n == name) {
             self.entries.push((name, value.into()));
         }
     }
@@ -202,7 +213,7 @@ impl HeaderList {
             .entries
             .iter()
             .filter(|(n, _)| n.as_str().eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_slice());
+            .map(|(_, v)| v.as_ref());
         let first = values.next()?;
         match values.next() {
             None => Some(std::borrow::Cow::Borrowed(first)),
@@ -222,14 +233,25 @@ impl HeaderList {
         self.entries
             .iter()
             .find(|(n, _)| n.as_str().eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_slice())
+            .map(|(_, v)| v.as_ref())
     }
 
     /// One entry per name, in the order first appended, values combined
     /// with `, ` ([sort and combine](https://fetch.spec.whatwg.org/#concept-header-list-sort-and-combine)
     /// without the sorting).
-    pub fn combined(&self) -> Vec<(HeaderName, Vec<u8>)> {
-        let mut out: Vec<(HeaderName, Vec<u8>)> = Vec::with_capacity(self.entries.len());
+    ///
+    /// ```
+    /// let mut h = browser_cors::HeaderList::new();
+    /// h.append("X-A", "1").unwrap();
+    /// h.append("X-B", "2").unwrap();
+    /// h.append("X-A", "3").unwrap();
+    /// let combined = h.combined();
+    /// assert_eq!(combined[0].0, "x-a");
+    /// assert_eq!(combined[0].1, "1, 3");
+    /// assert_eq!(combined[1].1, "2");
+    /// ```
+    pub fn combined(&self) -> Vec<(HeaderName, Bytes)> {
+        let mut out: Vec<(HeaderName, Bytes)> = Vec::with_capacity(self.entries.len());
         // A scan for short lists, an index for long ones (linear, not quadratic).
         let mut index: std::collections::HashMap<&HeaderName, usize> =
             std::collections::HashMap::new();
@@ -242,8 +264,11 @@ impl HeaderList {
             };
             match at.and_then(|i| out.get_mut(i)) {
                 Some((_, v)) => {
-                    v.extend_from_slice(b", ");
-                    v.extend_from_slice(value);
+                    let mut joined = Vec::with_capacity(v.len() + 2 + value.len());
+                    joined.extend_from_slice(v);
+                    joined.extend_from_slice(b", ");
+                    joined.extend_from_slice(value);
+                    *v = Bytes::from(joined);
                 }
                 None => {
                     if long {
@@ -257,7 +282,7 @@ impl HeaderList {
     }
 
     /// Appends an entry known not to be in the list yet (no search).
-    pub(crate) fn push_new(&mut self, name: HeaderName, value: Vec<u8>) {
+    pub(crate) fn push_new(&mut self, name: HeaderName, value: Bytes) {
         self.entries.push((name, value));
     }
 
@@ -288,7 +313,7 @@ impl HeaderList {
     /// assert_eq!(names, ["x-b", "x-a"]);
     /// ```
     pub fn iter(&self) -> impl Iterator<Item = (&HeaderName, &[u8])> {
-        self.entries.iter().map(|(n, v)| (n, v.as_slice()))
+        self.entries.iter().map(|(n, v)| (n, v.as_ref()))
     }
 
     /// How many entries the list holds.
@@ -304,6 +329,7 @@ impl HeaderList {
     /// The list as an [`http::HeaderMap`]. Fails, naming the header, when a
     /// value holds a byte the `http` crate cannot carry (a control byte such
     /// as DEL) — a browser would send it, an `http`-based client cannot.
+    /// The values are shared, not copied.
     ///
     /// ```
     /// let mut h = browser_cors::HeaderList::new();
@@ -313,8 +339,10 @@ impl HeaderList {
     pub fn to_header_map(&self) -> Result<HeaderMap, InputError> {
         let mut map = HeaderMap::with_capacity(self.entries.len());
         for (name, value) in &self.entries {
-            let v = HeaderValue::from_bytes(value).map_err(|_| InputError::HeaderValue {
-                name: name.as_str().to_owned(),
+            let v = HeaderValue::from_maybe_shared(value.clone()).map_err(|_| {
+                InputError::HeaderValue {
+                    name: name.as_str().to_owned(),
+                }
             })?;
             map.append(name.clone(), v);
         }

@@ -132,11 +132,11 @@ pub(crate) fn filtered(
     response_type: ResponseType,
     status: StatusCode,
     headers: &HeaderMap,
-    url_list: &[Url],
+    url: &Url,
+    redirected: bool,
     credentials: CredentialsMode,
 ) -> Response {
-    let last = url_list.last().map(response_url);
-    let redirected = url_list.len() > 1;
+    let last = Some(response_url(url));
     match response_type {
         ResponseType::Basic => Response {
             response_type,
@@ -185,8 +185,8 @@ mod tests {
     }
 
     fn names(t: ResponseType, pairs: &[(&str, &str)], cred: CredentialsMode) -> Vec<String> {
-        let u = [Url::parse("http://b.test/r#frag").unwrap()];
-        filtered(t, StatusCode::OK, &h(pairs), &u, cred).header_names()
+        let u = Url::parse("http://b.test/r#frag").unwrap();
+        filtered(t, StatusCode::OK, &h(pairs), &u, false, cred).header_names()
     }
 
     #[test]
@@ -235,12 +235,13 @@ mod tests {
 
     #[test]
     fn opaque_shapes() {
-        let u = [Url::parse("http://b.test/r#f").unwrap()];
+        let u = Url::parse("http://b.test/r#f").unwrap();
         let o = filtered(
             ResponseType::Opaque,
             StatusCode::OK,
             &h(&[("x", "1")]),
             &u,
+            true,
             CredentialsMode::Omit,
         );
         assert_eq!((o.status, o.url.is_none(), o.headers.len()), (0, true, 0));
@@ -249,9 +250,14 @@ mod tests {
             StatusCode::FOUND,
             &h(&[]),
             &u,
+            true,
             CredentialsMode::Omit,
         );
         assert_eq!(r.url.unwrap().as_str(), "http://b.test/r");
         assert_eq!(r.status, 0);
+        assert!(
+            !r.redirected,
+            "an opaque-redirect response never says redirected"
+        );
     }
 }

@@ -357,11 +357,11 @@ pub fn is_no_cors_safelisted_request_header(name: &str, value: &[u8], profile: &
 /// assert_eq!(cors_unsafe_request_header_names(&h, &Profile::chromium()), ["x-a", "x-b"]);
 /// ```
 pub fn cors_unsafe_request_header_names(headers: &HeaderList, profile: &Profile) -> Vec<String> {
-    let entries: Vec<(HeaderName, Vec<u8>)> = match profile.repeated_request_header {
+    let entries: Vec<(HeaderName, bytes::Bytes)> = match profile.repeated_request_header {
         RepeatedRequestHeader::Combined => headers.combined(),
         RepeatedRequestHeader::EachOnItsOwn => headers
             .iter()
-            .map(|(n, v)| (n.clone(), v.to_vec()))
+            .map(|(n, v)| (n.clone(), bytes::Bytes::copy_from_slice(v)))
             .collect(),
     };
     let mut unsafe_names = Vec::new();

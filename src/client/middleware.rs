@@ -143,8 +143,7 @@ impl Transport for NextTransport<'_> {
         &self,
         request: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, TransportError> {
-        let request = reqwest::Request::try_from(request)
-            .map_err(|e| TransportError(super::reqwest::describe(&e)))?;
+        let request = super::reqwest::into_reqwest(request)?;
         let mut extensions = self.extensions.clone();
         let next = self.next.clone();
         let response = next

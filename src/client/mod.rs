@@ -32,7 +32,7 @@ use url::{Origin, Url};
 
 use crate::PreflightCache;
 use crate::error::{InputError, NetworkError};
-use crate::fetch::{Action, Credentials, Fetch, Outcome, WireRequest};
+use crate::fetch::{Action, Credentials, Fetch, Outcome, Page, WireRequest};
 use crate::origin::parse_origin;
 use crate::profile::{Engine, Profile};
 use crate::request::Request;
@@ -127,7 +127,7 @@ impl Fetched {
 struct Inner<T> {
     transport: T,
     profile: Profile,
-    page: Origin,
+    page: Arc<Page>,
     cache: Mutex<PreflightCache>,
     jar: Mutex<cookie_store::CookieStore>,
     trace: Mutex<Vec<Exchange>>,
@@ -165,7 +165,7 @@ impl<T> std::fmt::Debug for Browser<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Browser")
             .field("engine", &self.inner.profile.engine)
-            .field("page", &self.inner.page.ascii_serialization())
+            .field("page", &self.inner.page.as_str())
             .finish_non_exhaustive()
     }
 }
@@ -194,7 +194,7 @@ impl<T> Browser<T> {
                 transport,
                 cache: Mutex::new(PreflightCache::new(profile.cache.capacity)),
                 profile,
-                page,
+                page: Arc::new(Page::new(&page)),
                 jar: Mutex::new(cookie_store::CookieStore::default()),
                 trace: Mutex::new(Vec::new()),
                 tracing: std::sync::atomic::AtomicBool::new(true),
@@ -213,7 +213,7 @@ impl<T> Browser<T> {
 
     /// The page's origin.
     pub fn page_origin(&self) -> &Origin {
-        &self.inner.page
+        self.inner.page.origin()
     }
 
     /// The engine profile.
@@ -223,7 +223,7 @@ impl<T> Browser<T> {
 
     /// Resolves a URL as script would (relative to the page).
     pub fn url(&self, input: &str) -> Result<Url, InputError> {
-        let base = Url::parse(&self.inner.page.ascii_serialization()).ok();
+        let base = Url::parse(self.inner.page.as_str()).ok();
         Url::options()
             .base_url(base.as_ref())
             .parse(input)
@@ -321,19 +321,21 @@ impl<T> Browser<T> {
         request: Request,
     ) -> Fetched {
         let inner = &*self.inner;
-        let mut fetch = Fetch::new(&inner.profile, &inner.page, request);
+        let mut fetch = Fetch::for_page(&inner.profile, &inner.page, request);
         let mut exchanges = Vec::new();
         let mut last_body = Bytes::new();
         // The machine ends every fetch within its redirect limit (a preflight
         // and a request per hop); this bound only guards against a machine bug.
         for _ in 0..MAX_EXCHANGES {
+            if fetch.is_done() {
+                break;
+            }
             let action = {
                 let mut cache = lock(&inner.cache);
                 fetch.poll(&mut cache, Instant::now())
             };
-            let mut sent = match action {
-                Action::Done(outcome) => return self.finish(outcome, last_body, exchanges),
-                Action::Send(wire) => wire,
+            let Action::Send(mut sent) = action else {
+                break;
             };
             let include = sent.credentials == Credentials::Include;
             if include {
@@ -344,7 +346,7 @@ impl<T> Browser<T> {
                     .collect::<Vec<_>>()
                     .join("; ");
                 if !cookie.is_empty() {
-                    sent.headers.set_cookie(cookie.into_bytes());
+                    sent.headers.set_cookie(cookie);
                 }
             }
             let http_request = match sent.to_http() {
@@ -391,24 +393,8 @@ impl<T> Browser<T> {
                 }
             }
         }
-        fetch.on_transport_error(format!(
-            "internal: the fetch did not finish in {MAX_EXCHANGES} exchanges"
-        ));
-        let outcome = match fetch.poll(&mut lock(&inner.cache), Instant::now()) {
-            Action::Done(outcome) => outcome,
-            Action::Send(_) => Outcome::NetworkError(NetworkError {
-                reason: crate::CorsError::Network {
-                    detail: "internal: the fetch did not finish".into(),
-                },
-                stage: crate::Stage::Network,
-                url: fetch.current_url().clone(),
-                initial_url: fetch.current_url().clone(),
-                origin: inner.page.ascii_serialization(),
-                status: None,
-                engine: inner.profile.engine,
-            }),
-        };
-        self.finish(outcome, last_body, exchanges)
+        // Unfinished here only through a machine bug: `into_outcome` fails closed.
+        self.finish(fetch.into_outcome(), last_body, exchanges)
     }
 
     fn finish(&self, outcome: Outcome, last_body: Bytes, exchanges: Vec<Exchange>) -> Fetched {

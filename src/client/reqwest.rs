@@ -34,15 +34,32 @@ impl Transport for ReqwestTransport {
         &self,
         request: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, TransportError> {
-        let request =
-            ::reqwest::Request::try_from(request).map_err(|e| TransportError(describe(&e)))?;
         let response = self
             .client
-            .execute(request)
+            .execute(into_reqwest(request)?)
             .await
             .map_err(|e| TransportError(describe(&e)))?;
         into_http(response).await
     }
+}
+
+/// The request as a `reqwest::Request`, reusing the parsed [`url::Url`] the
+/// browser leaves in its extensions (parsing the URI again costs more than
+/// the rest of the conversion); a request without one is converted by
+/// reqwest, which parses its URI.
+pub(crate) fn into_reqwest(
+    request: http::Request<Bytes>,
+) -> Result<::reqwest::Request, TransportError> {
+    let (mut parts, body) = request.into_parts();
+    let Some(url) = parts.extensions.remove::<url::Url>() else {
+        return ::reqwest::Request::try_from(http::Request::from_parts(parts, body))
+            .map_err(|e| TransportError(describe(&e)));
+    };
+    let mut out = ::reqwest::Request::new(parts.method, url);
+    *out.headers_mut() = parts.headers;
+    *out.version_mut() = parts.version;
+    *out.body_mut() = Some(body.into());
+    Ok(out)
 }
 
 /// A whole `reqwest::Response` as an `http::Response<Bytes>`.
