@@ -103,9 +103,6 @@ impl WireRequest {
     /// The request as an [`http::Request`] (fragment removed). Fails when a
     /// header value holds bytes the `http` crate cannot carry.
     ///
-    /// The request's extensions also hold the URL as a [`url::Url`], so a
-    /// client built on `url` (reqwest) need not parse the URI again.
-    ///
     /// ```
     /// # use browser_cors::{Action, Fetch, PreflightCache, Profile, Request, origin::parse_origin};
     /// # let page = parse_origin("https://app.test").unwrap();
@@ -114,7 +111,6 @@ impl WireRequest {
     /// let http_req = req.to_http().unwrap();
     /// assert_eq!(http_req.uri(), "https://api.test/");
     /// assert_eq!(http_req.headers()["origin"], "https://app.test");
-    /// assert_eq!(http_req.extensions().get::<url::Url>().unwrap().as_str(), "https://api.test/");
     /// ```
     pub fn to_http(&self) -> Result<http::Request<Bytes>, InputError> {
         let mut url = self.url.clone();
@@ -127,7 +123,6 @@ impl WireRequest {
         *request.method_mut() = self.method.clone();
         *request.uri_mut() = uri;
         *request.headers_mut() = self.headers.to_header_map()?;
-        request.extensions_mut().insert(url);
         Ok(request)
     }
 
@@ -266,6 +261,11 @@ pub struct Fetch {
 }
 
 const BODY_CONTENT_TYPE: &[u8] = b"text/plain;charset=UTF-8";
+
+// Checked once, at compile time (`from_static` in a `const`).
+const SEC_FETCH_MODE: HeaderName = HeaderName::from_static("sec-fetch-mode");
+const SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
+const SEC_FETCH_DEST: HeaderName = HeaderName::from_static("sec-fetch-dest");
 
 impl Fetch {
     /// Starts a `fetch()` of `request` from a page at `page_origin`.
@@ -656,9 +656,9 @@ impl Fetch {
         if !is_potentially_trustworthy(url) {
             return;
         }
-        headers.set(HeaderName::from_static("sec-fetch-mode"), mode);
-        headers.set(HeaderName::from_static("sec-fetch-site"), site.as_str());
-        headers.set(HeaderName::from_static("sec-fetch-dest"), "empty");
+        headers.set(SEC_FETCH_MODE, mode);
+        headers.set(SEC_FETCH_SITE, site.as_str());
+        headers.set(SEC_FETCH_DEST, "empty");
     }
 
     /// [CORS-preflight fetch](https://fetch.spec.whatwg.org/#cors-preflight-fetch-0), steps 1–5.

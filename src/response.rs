@@ -1,10 +1,10 @@
 //! [Response tainting and filtering](https://fetch.spec.whatwg.org/#concept-filtered-response):
 //! what script can see of a response.
 
-use http::{HeaderMap, HeaderName, StatusCode};
+use http::{HeaderMap, StatusCode};
 use url::Url;
 
-use crate::headers::get_combined;
+use crate::headers::get_combined_cow;
 use crate::request::CredentialsMode;
 use crate::safelist::{SAFELISTED_RESPONSE_HEADERS, exposed_names, is_forbidden_response_header};
 
@@ -105,11 +105,7 @@ pub(crate) fn response_url(url: &Url) -> Url {
 /// ([CORS filtered response](https://fetch.spec.whatwg.org/#concept-filtered-response-cors)).
 fn cors_readable(headers: &HeaderMap, credentials: CredentialsMode) -> HeaderMap {
     let exposed = exposed_names(
-        get_combined(
-            headers,
-            &HeaderName::from_static("access-control-expose-headers"),
-        )
-        .as_deref(),
+        get_combined_cow(headers, &http::header::ACCESS_CONTROL_EXPOSE_HEADERS).as_deref(),
     );
     let all = credentials != CredentialsMode::Include && exposed.iter().any(|n| n == "*");
     filter_headers(headers, |name| {
@@ -172,6 +168,7 @@ pub(crate) fn filtered(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::HeaderName;
 
     fn h(pairs: &[(&str, &str)]) -> HeaderMap {
         let mut m = HeaderMap::new();

@@ -143,7 +143,25 @@ impl Transport for NextTransport<'_> {
         &self,
         request: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, TransportError> {
-        let request = super::reqwest::into_reqwest(request)?;
+        let request = reqwest::Request::try_from(request)
+            .map_err(|e| TransportError(super::reqwest::describe(&e)))?;
+        self.run(request).await
+    }
+
+    async fn send_wire(
+        &self,
+        request: &crate::WireRequest,
+    ) -> Result<http::Response<Bytes>, TransportError> {
+        self.run(super::reqwest::wire_to_reqwest(request)?).await
+    }
+}
+
+impl NextTransport<'_> {
+    /// Sends `request` down the rest of the chain.
+    async fn run(
+        &self,
+        request: reqwest::Request,
+    ) -> Result<http::Response<Bytes>, TransportError> {
         let mut extensions = self.extensions.clone();
         let next = self.next.clone();
         let response = next

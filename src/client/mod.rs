@@ -73,6 +73,25 @@ pub trait Transport: Send + Sync {
         &self,
         request: http::Request<Bytes>,
     ) -> impl Future<Output = Result<http::Response<Bytes>, TransportError>> + Send;
+
+    /// Sends a request as the machine built it. The browser calls this; the
+    /// default converts the request with [`WireRequest::to_http`] and calls
+    /// [`Transport::send`]. A client with its own request type overrides it
+    /// to convert directly (the reqwest adapters hand reqwest the parsed
+    /// [`Url`] instead of an `http::Uri` it would parse again).
+    ///
+    /// A request the `http` crate cannot carry (a DEL byte in a header
+    /// value) fails here with a [`TransportError`] that names the header.
+    fn send_wire(
+        &self,
+        request: &WireRequest,
+    ) -> impl Future<Output = Result<http::Response<Bytes>, TransportError>> + Send {
+        let converted = request.to_http();
+        async move {
+            let request = converted.map_err(|e| TransportError(e.to_string()))?;
+            self.send(request).await
+        }
+    }
 }
 
 /// One request the browser put on the wire, with the response head it got.
@@ -349,19 +368,7 @@ impl<T> Browser<T> {
                     sent.headers.set_cookie(cookie);
                 }
             }
-            let http_request = match sent.to_http() {
-                Ok(r) => r,
-                Err(e) => {
-                    fetch.on_transport_error(e.to_string());
-                    exchanges.push(Exchange {
-                        request: sent,
-                        status: None,
-                        response_headers: HeaderMap::new(),
-                    });
-                    continue;
-                }
-            };
-            match transport.send(http_request).await {
+            match transport.send_wire(&sent).await {
                 Ok(response) => {
                     let (parts, body) = response.into_parts();
                     if include {

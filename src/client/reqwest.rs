@@ -34,31 +34,43 @@ impl Transport for ReqwestTransport {
         &self,
         request: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, TransportError> {
+        let request =
+            ::reqwest::Request::try_from(request).map_err(|e| TransportError(describe(&e)))?;
         let response = self
             .client
-            .execute(into_reqwest(request)?)
+            .execute(request)
+            .await
+            .map_err(|e| TransportError(describe(&e)))?;
+        into_http(response).await
+    }
+
+    async fn send_wire(
+        &self,
+        request: &crate::WireRequest,
+    ) -> Result<http::Response<Bytes>, TransportError> {
+        let response = self
+            .client
+            .execute(wire_to_reqwest(request)?)
             .await
             .map_err(|e| TransportError(describe(&e)))?;
         into_http(response).await
     }
 }
 
-/// The request as a `reqwest::Request`, reusing the parsed [`url::Url`] the
-/// browser leaves in its extensions (parsing the URI again costs more than
-/// the rest of the conversion); a request without one is converted by
-/// reqwest, which parses its URI.
-pub(crate) fn into_reqwest(
-    request: http::Request<Bytes>,
+/// A request of the machine as a `reqwest::Request`, built from its parsed
+/// URL: reqwest needs a `Url`, and parsing one again from an `http::Uri`
+/// costs more than the rest of the conversion.
+pub(crate) fn wire_to_reqwest(
+    request: &crate::WireRequest,
 ) -> Result<::reqwest::Request, TransportError> {
-    let (mut parts, body) = request.into_parts();
-    let Some(url) = parts.extensions.remove::<url::Url>() else {
-        return ::reqwest::Request::try_from(http::Request::from_parts(parts, body))
-            .map_err(|e| TransportError(describe(&e)));
-    };
-    let mut out = ::reqwest::Request::new(parts.method, url);
-    *out.headers_mut() = parts.headers;
-    *out.version_mut() = parts.version;
-    *out.body_mut() = Some(body.into());
+    let mut url = request.url.clone();
+    url.set_fragment(None);
+    let mut out = ::reqwest::Request::new(request.method.clone(), url);
+    *out.headers_mut() = request
+        .headers
+        .to_header_map()
+        .map_err(|e| TransportError(e.to_string()))?;
+    *out.body_mut() = Some(request.body.clone().unwrap_or_default().into());
     Ok(out)
 }
 
