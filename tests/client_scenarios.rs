@@ -365,7 +365,7 @@ async fn run(client: &Client, request: Request) -> Result<Fetched, String> {
                         Some(BrowserError::Blocked(error)) => Ok(Fetched {
                             outcome: Outcome::NetworkError((**error).clone()),
                             body: None,
-                            exchanges: mw.browser().trace().split_off(before),
+                            exchanges: mw.browser().trace().split_off(before).into(),
                         }),
                         _ => Err(format!("middleware error: {e}")),
                     }

@@ -254,7 +254,7 @@ pub fn render(
         request.url
     ));
     let indent = "                   ";
-    for e in &fetched.exchanges {
+    for e in fetched.exchanges.iter() {
         let mut url = e.request.url.clone();
         url.set_fragment(None);
         let tag = if e.request.kind == RequestKind::Preflight {

@@ -113,7 +113,9 @@ pub struct Fetched {
     /// The body, when script can read it (basic and cors responses).
     pub body: Option<Bytes>,
     /// Every exchange of this fetch, preflights included, in order.
-    pub exchanges: Vec<Exchange>,
+    ///
+    /// Shared with the browser's trace: recording an exchange copies nothing.
+    pub exchanges: Arc<[Exchange]>,
 }
 
 impl Fetched {
@@ -149,7 +151,8 @@ struct Inner<T> {
     page: Arc<Page>,
     cache: Mutex<PreflightCache>,
     jar: Mutex<cookie_store::CookieStore>,
-    trace: Mutex<Vec<Exchange>>,
+    /// The exchanges of each fetch, shared with its [`Fetched`].
+    trace: Mutex<Vec<Arc<[Exchange]>>>,
     tracing: std::sync::atomic::AtomicBool,
 }
 
@@ -268,7 +271,10 @@ impl<T> Browser<T> {
     /// The trace keeps every exchange until [`Browser::take_trace`] empties
     /// it: a long-running client (a crawler) should take it from time to time.
     pub fn trace(&self) -> Vec<Exchange> {
-        lock(&self.inner.trace).clone()
+        lock(&self.inner.trace)
+            .iter()
+            .flat_map(|fetch| fetch.iter().cloned())
+            .collect()
     }
 
     /// Whether the browser records its exchanges in its trace (it does
@@ -288,7 +294,11 @@ impl<T> Browser<T> {
 
     /// Every exchange since the last call, in order; the trace is emptied.
     pub fn take_trace(&self) -> Vec<Exchange> {
-        std::mem::take(&mut *lock(&self.inner.trace))
+        let taken = std::mem::take(&mut *lock(&self.inner.trace));
+        taken
+            .iter()
+            .flat_map(|fetch| fetch.iter().cloned())
+            .collect()
     }
 
     /// Forgets the preflight cache (as a browser restart would).
@@ -405,12 +415,13 @@ impl<T> Browser<T> {
     }
 
     fn finish(&self, outcome: Outcome, last_body: Bytes, exchanges: Vec<Exchange>) -> Fetched {
+        let exchanges: Arc<[Exchange]> = exchanges.into();
         if self
             .inner
             .tracing
             .load(std::sync::atomic::Ordering::Relaxed)
         {
-            lock(&self.inner.trace).extend(exchanges.iter().cloned());
+            lock(&self.inner.trace).push(Arc::clone(&exchanges));
         }
         let body = outcome
             .response()
