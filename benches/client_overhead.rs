@@ -12,17 +12,27 @@
 //! - `*_no_trace`: the same with `Browser::set_trace(false)` (the trace
 //!   otherwise keeps every exchange, and grows through the run);
 //! - `in_memory_*`: the browser over a transport that answers from memory,
-//!   the emulator's own cost per fetch.
+//!   the emulator's own cost per fetch;
+//! - `paired/*`: the fair comparison, robust to a busy machine. Each
+//!   iteration sends one request through the plain client (with the headers
+//!   a browser adds) and one through `Browser`, in alternating order, and
+//!   each case times only its own request: both see the same machine state.
+//!   The bench prints the ratio of the two means at the end;
+//! - `paired_one_thread/*`: the same with client and server on one
+//!   current-thread runtime (a `#[tokio::test]`'s setup): no cross-thread
+//!   wake-up, so the least noisy loopback figure.
 //!
 //! Run: `cargo bench --bench client_overhead --all-features`.
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::routing::get;
-use browser_cors::Request;
-use browser_cors::client::Browser;
 use browser_cors::client::reqwest::ReqwestTransport;
+use browser_cors::client::{Browser, Transport};
+use browser_cors::{Profile, Request};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 static OPTIONS: AtomicUsize = AtomicUsize::new(0);
@@ -47,6 +57,52 @@ impl browser_cors::client::Transport for Canned {
     }
 }
 
+/// What the plain client sends: the browser's own headers, so that the
+/// difference is the emulator's work, not bytes on the wire.
+async fn bare_with_browser_headers(
+    client: &reqwest::Client,
+    url: &str,
+    page: &str,
+    profile: &Profile,
+) -> bytes::Bytes {
+    client
+        .get(url)
+        .header("origin", page)
+        .header("accept", "*/*")
+        .header("accept-language", profile.defaults.accept_language)
+        .header("user-agent", profile.defaults.user_agent)
+        .header("sec-fetch-mode", "cors")
+        .header("sec-fetch-site", "same-site")
+        .header("sec-fetch-dest", "empty")
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+}
+
+async fn browser_get<T: Transport>(browser: &Browser<T>, url: &str) -> bytes::Bytes {
+    let f = browser.fetch(Request::get(url.parse().unwrap())).await;
+    f.body.unwrap()
+}
+
+/// For each paired case: total bare time, total browser time, pairs.
+type Pairs = Vec<(&'static str, Duration, Duration, u64)>;
+static PAIRED: Mutex<Pairs> = Mutex::new(Vec::new());
+
+fn record(case: &'static str, bare: Duration, browser: Duration, iters: u64) {
+    let mut all = PAIRED.lock().unwrap();
+    match all.iter_mut().find(|(c, ..)| *c == case) {
+        Some((_, b, w, n)) => {
+            *b += bare;
+            *w += browser;
+            *n += iters;
+        }
+        None => all.push((case, bare, browser, iters)),
+    }
+}
+
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -54,13 +110,9 @@ fn client() -> reqwest::Client {
         .unwrap()
 }
 
-fn overhead(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let base = rt.block_on(async {
+/// Starts the test server on `rt` and returns its base URL.
+fn serve(rt: &tokio::runtime::Runtime) -> String {
+    rt.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let app = Router::new()
@@ -86,7 +138,82 @@ fn overhead(c: &mut Criterion) {
         });
         tokio::spawn(async move { axum::serve(listener, app).await });
         base
+    })
+}
+
+/// Paired cases on `rt`: one bare request and one browser request per
+/// iteration, in alternating order, with fresh clients on that runtime.
+/// Criterion reports the side a case is named after; both sides are summed
+/// for the ratio printed at the end.
+fn paired(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    prefix: &'static str,
+    rt: &tokio::runtime::Runtime,
+    data: &str,
+    profile: &Profile,
+) {
+    let bare = client();
+    let browser = Browser::new(
+        ReqwestTransport::from_client(client()),
+        "http://localhost:1",
+    )
+    .unwrap();
+    let quiet = Browser::new(
+        ReqwestTransport::from_client(client()),
+        "http://localhost:1",
+    )
+    .unwrap();
+    quiet.set_trace(false);
+    let page = browser.page_origin().ascii_serialization();
+    rt.block_on(async {
+        bare_with_browser_headers(&bare, data, &page, profile).await;
+        browser_get(&browser, data).await;
+        browser_get(&quiet, data).await;
     });
+    for (side, traced) in [
+        ("bare_get_browser_headers", false),
+        ("browser_get_no_trace", false),
+        ("browser_get", true),
+    ] {
+        let case: &'static str = Box::leak(format!("{prefix}/{side}").into_boxed_str());
+        let through = if traced { &browser } else { &quiet };
+        let reports_bare = side.starts_with("bare");
+        group.bench_function(case, |b| {
+            b.iter_custom(|iters| {
+                rt.block_on(async {
+                    let (mut bare_time, mut browser_time) = (Duration::ZERO, Duration::ZERO);
+                    for i in 0..iters {
+                        let bare_first = i % 2 == 0;
+                        for bare_turn in [bare_first, !bare_first] {
+                            let t = Instant::now();
+                            if bare_turn {
+                                bare_with_browser_headers(&bare, data, &page, profile).await;
+                                bare_time += t.elapsed();
+                            } else {
+                                browser_get(through, data).await;
+                                browser_time += t.elapsed();
+                            }
+                        }
+                    }
+                    record(case, bare_time, browser_time, iters);
+                    if reports_bare {
+                        bare_time
+                    } else {
+                        browser_time
+                    }
+                })
+            })
+        });
+    }
+}
+
+fn overhead(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let base = serve(&rt);
     let data = format!("{base}/data");
     let item = format!("{base}/item");
     let bare = client();
@@ -144,24 +271,7 @@ fn overhead(c: &mut Criterion) {
     let profile = browser.profile().clone();
     let page = browser.page_origin().ascii_serialization();
     group.bench_function("bare_get_browser_headers", |b| {
-        b.iter(|| {
-            rt.block_on(async {
-                bare.get(&data)
-                    .header("origin", &page)
-                    .header("accept", "*/*")
-                    .header("accept-language", profile.defaults.accept_language)
-                    .header("user-agent", profile.defaults.user_agent)
-                    .header("sec-fetch-mode", "cors")
-                    .header("sec-fetch-site", "same-site")
-                    .header("sec-fetch-dest", "empty")
-                    .send()
-                    .await
-                    .unwrap()
-                    .bytes()
-                    .await
-                    .unwrap()
-            })
-        })
+        b.iter(|| rt.block_on(bare_with_browser_headers(&bare, &data, &page, &profile)))
     });
     group.bench_function("browser_get", |b| {
         b.iter(|| {
@@ -249,7 +359,35 @@ fn overhead(c: &mut Criterion) {
             )
         })
     });
+    paired(&mut group, "paired", &rt, &data, &profile);
+    // The same on one thread: client and server share a current-thread
+    // runtime (as in a `#[tokio::test]`), so no cross-thread wake-up adds
+    // noise to the loopback time.
+    let one_thread = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let one_thread_data = format!("{}/data", serve(&one_thread));
+    paired(
+        &mut group,
+        "paired_one_thread",
+        &one_thread,
+        &one_thread_data,
+        &profile,
+    );
     group.finish();
+    for (case, bare_time, browser_time, n) in PAIRED.lock().unwrap().iter() {
+        let (bare_mean, browser_mean) = (
+            bare_time.as_secs_f64() / *n as f64,
+            browser_time.as_secs_f64() / *n as f64,
+        );
+        println!(
+            "{case}: {n} pairs; bare client with the browser's headers {:.2} µs, through Browser {:.2} µs: {:+.2}% added time",
+            bare_mean * 1e6,
+            browser_mean * 1e6,
+            (browser_mean / bare_mean - 1.0) * 100.0
+        );
+    }
     let preflights_after = OPTIONS.load(Ordering::SeqCst);
     println!(
         "OPTIONS requests on the wire: {preflights_before} before measuring (one per browser), {} during the cached-preflight runs",
