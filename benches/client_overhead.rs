@@ -57,6 +57,21 @@ impl browser_cors::client::Transport for Canned {
     }
 }
 
+/// The headers a Chromium page at `page` adds to a cross-site GET to a
+/// loopback server. The setup checks that the browser really sends exactly
+/// these, so the two sides put the same bytes on the wire.
+fn browser_headers<'a>(page: &'a str, profile: &'a Profile) -> [(&'static str, &'a str); 7] {
+    [
+        ("origin", page),
+        ("accept", "*/*"),
+        ("accept-language", profile.defaults.accept_language),
+        ("user-agent", profile.defaults.user_agent),
+        ("sec-fetch-mode", "cors"),
+        ("sec-fetch-site", "cross-site"),
+        ("sec-fetch-dest", "empty"),
+    ]
+}
+
 /// What the plain client sends: the browser's own headers, so that the
 /// difference is the emulator's work, not bytes on the wire.
 async fn bare_with_browser_headers(
@@ -65,21 +80,31 @@ async fn bare_with_browser_headers(
     page: &str,
     profile: &Profile,
 ) -> bytes::Bytes {
-    client
-        .get(url)
-        .header("origin", page)
-        .header("accept", "*/*")
-        .header("accept-language", profile.defaults.accept_language)
-        .header("user-agent", profile.defaults.user_agent)
-        .header("sec-fetch-mode", "cors")
-        .header("sec-fetch-site", "same-site")
-        .header("sec-fetch-dest", "empty")
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap()
+    let mut request = client.get(url);
+    for (name, value) in browser_headers(page, profile) {
+        request = request.header(name, value);
+    }
+    request.send().await.unwrap().bytes().await.unwrap()
+}
+
+/// Panics unless `browser`'s last request carried exactly [`browser_headers`].
+fn assert_same_headers<T>(browser: &Browser<T>, page: &str, profile: &Profile) {
+    let trace = browser.trace();
+    let sent = &trace.last().expect("a request was sent").request.headers;
+    let mut sent: Vec<(String, String)> = sent
+        .iter()
+        .map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v).into_owned()))
+        .collect();
+    let mut expected: Vec<(String, String)> = browser_headers(page, profile)
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect();
+    sent.sort();
+    expected.sort();
+    assert_eq!(
+        sent, expected,
+        "the bare client must send what the browser sends"
+    );
 }
 
 async fn browser_get<T: Transport>(browser: &Browser<T>, url: &str) -> bytes::Bytes {
@@ -170,6 +195,7 @@ fn paired(
         browser_get(&browser, data).await;
         browser_get(&quiet, data).await;
     });
+    assert_same_headers(&browser, &page, profile);
     for (side, traced) in [
         ("bare_get_browser_headers", false),
         ("browser_get_no_trace", false),
