@@ -1036,6 +1036,33 @@ mod tests {
     }
 
     #[test]
+    fn into_outcome_moves_the_outcome_out_and_fails_closed_when_unfinished() {
+        // Finished: the same outcome poll reports.
+        let (mut f, mut c, n) = start(Request::get(url("https://api.test/r")));
+        send(&mut f, &mut c, n);
+        reply(
+            &mut f,
+            &mut c,
+            n,
+            200,
+            &[("access-control-allow-origin", "*")],
+        );
+        let polled = done(&mut f, &mut c, n);
+        assert_eq!(f.into_outcome(), polled);
+        // Abandoned with a request outstanding: a network error, never the response.
+        let (mut f, mut c, n) = start(Request::get(url("https://api.test/r")));
+        send(&mut f, &mut c, n);
+        let e = f.into_outcome();
+        let e = e.error().expect("an unfinished fetch exposes nothing");
+        assert_eq!(e.reason.code(), "Network");
+        assert_eq!(e.stage, Stage::Network);
+        // Waiting for a preflight: the error belongs to the preflight.
+        let (mut f, mut c, n) = start(Request::get(url("https://api.test/r")).method("PUT"));
+        assert_eq!(send(&mut f, &mut c, n).kind, RequestKind::Preflight);
+        assert_eq!(f.into_outcome().error().unwrap().stage, Stage::Preflight);
+    }
+
+    #[test]
     fn fetch_argument_errors_send_nothing() {
         let get = || Request::get(url("https://api.test/r"));
         assert_eq!(

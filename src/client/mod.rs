@@ -410,7 +410,12 @@ impl<T> Browser<T> {
                 }
             }
         }
-        // Unfinished here only through a machine bug: `into_outcome` fails closed.
+        if !fetch.is_done() {
+            // Only through a machine bug; fail closed, and say so.
+            fetch.on_transport_error(format!(
+                "internal: the fetch did not finish in {MAX_EXCHANGES} exchanges"
+            ));
+        }
         self.finish(fetch.into_outcome(), last_body, exchanges)
     }
 
