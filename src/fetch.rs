@@ -216,6 +216,7 @@ impl Page {
     }
 
     /// The origin.
+    #[cfg(feature = "client")]
     pub(crate) fn origin(&self) -> &Origin {
         &self.origin
     }
