@@ -210,11 +210,20 @@ fn all_language_bytes(value: &[u8]) -> bool {
     })
 }
 
-/// The client hints Chromium safelists (`IsCorsSafelistedHeader` in
-/// `services/network/public/cpp/cors/cors.cc`), each with the rule its value
-/// must meet.
+/// A request-header name some value can make
+/// [CORS-safelisted](https://fetch.spec.whatwg.org/#cors-safelisted-request-header),
+/// which also says which rule its value must meet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Hint {
+#[repr(u8)]
+enum Safelistable {
+    Accept,
+    AcceptLanguage,
+    ContentLanguage,
+    ContentType,
+    Range,
+    // The client hints Chromium safelists (`IsCorsSafelistedHeader` in
+    // `services/network/public/cpp/cors/cors.cc`), only in profiles that
+    // safelist them.
     Dpr,
     DeviceMemory,
     Downlink,
@@ -226,69 +235,47 @@ enum Hint {
     Intervention,
 }
 
-impl Hint {
-    /// Whether `value` is a valid value for this hint.
-    fn value_ok(self, value: &[u8]) -> bool {
-        let digits = |v: &[u8]| !v.is_empty() && v.iter().all(u8::is_ascii_digit);
-        match self {
-            // 1*DIGIT [ "." 1*DIGIT ]
-            Hint::Dpr | Hint::DeviceMemory | Hint::Downlink => {
-                match value.iter().position(|b| *b == b'.') {
-                    Some(dot) => {
-                        let (int, frac) = value.split_at(dot);
-                        digits(int) && digits(frac.get(1..).unwrap_or_default())
-                    }
-                    None => digits(value),
-                }
-            }
-            // 1*DIGIT
-            Hint::Width | Hint::ViewportWidth | Hint::Rtt => digits(value),
-            Hint::Ect => matches!(value, b"slow-2g" | b"2g" | b"3g" | b"4g"),
-            Hint::SaveData => value.eq_ignore_ascii_case(b"on"),
-            Hint::Intervention => true,
-        }
-    }
-}
-
-/// A request-header name some value can make
-/// [CORS-safelisted](https://fetch.spec.whatwg.org/#cors-safelisted-request-header),
-/// which also says which rule its value must meet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Safelistable {
-    Accept,
-    AcceptLanguage,
-    ContentLanguage,
-    ContentType,
-    Range,
-    /// A client hint (only in profiles that safelist them).
-    Hint(Hint),
-}
-
 impl Safelistable {
     /// The longest safelistable name (`content-language`).
     const MAX_NAME_LEN: usize = 16;
 
     /// Classifies a lowercase name; `None`: no value makes it safelisted.
     fn of_lowercase(name: &str, profile: &Profile) -> Option<Safelistable> {
-        let kind = match name {
-            "accept" => Safelistable::Accept,
-            "accept-language" => Safelistable::AcceptLanguage,
-            "content-language" => Safelistable::ContentLanguage,
-            "content-type" => Safelistable::ContentType,
-            "range" => Safelistable::Range,
-            _ if profile.client_hints == ClientHints::NotSafelisted => return None,
-            "dpr" => Safelistable::Hint(Hint::Dpr),
-            "device-memory" => Safelistable::Hint(Hint::DeviceMemory),
-            "downlink" => Safelistable::Hint(Hint::Downlink),
-            "width" => Safelistable::Hint(Hint::Width),
-            "viewport-width" => Safelistable::Hint(Hint::ViewportWidth),
-            "rtt" => Safelistable::Hint(Hint::Rtt),
-            "ect" => Safelistable::Hint(Hint::Ect),
-            "save-data" => Safelistable::Hint(Hint::SaveData),
-            "intervention" => Safelistable::Hint(Hint::Intervention),
+        match name {
+            "accept" => Some(Safelistable::Accept),
+            "accept-language" => Some(Safelistable::AcceptLanguage),
+            "content-language" => Some(Safelistable::ContentLanguage),
+            "content-type" => Some(Safelistable::ContentType),
+            "range" => Some(Safelistable::Range),
+            _ => Safelistable::hint(name, profile),
+        }
+    }
+
+    /// Classifies a lowercase name that is none of the five standard ones:
+    /// a client hint, in profiles that safelist them. The length picks the
+    /// one or three names to compare.
+    fn hint(name: &str, profile: &Profile) -> Option<Safelistable> {
+        if profile.client_hints == ClientHints::NotSafelisted {
+            return None;
+        }
+        let (kind, hint) = match name.len() {
+            3 => {
+                return match name {
+                    "dpr" => Some(Safelistable::Dpr),
+                    "rtt" => Some(Safelistable::Rtt),
+                    "ect" => Some(Safelistable::Ect),
+                    _ => None,
+                };
+            }
+            5 => (Safelistable::Width, "width"),
+            8 => (Safelistable::Downlink, "downlink"),
+            9 => (Safelistable::SaveData, "save-data"),
+            12 => (Safelistable::Intervention, "intervention"),
+            13 => (Safelistable::DeviceMemory, "device-memory"),
+            14 => (Safelistable::ViewportWidth, "viewport-width"),
             _ => return None,
         };
-        Some(kind)
+        (name == hint).then_some(kind)
     }
 
     /// Classifies a header name (`http` keeps names lowercase). The five
@@ -305,10 +292,8 @@ impl Safelistable {
             Some(Safelistable::ContentLanguage)
         } else if *name == RANGE {
             Some(Safelistable::Range)
-        } else if profile.client_hints == ClientHints::NotSafelisted {
-            None
         } else {
-            Safelistable::of_lowercase(name.as_str(), profile)
+            Safelistable::hint(name.as_str(), profile)
         }
     }
 
@@ -324,19 +309,12 @@ impl Safelistable {
 
     /// One bit per kind, to find a name listed twice without a second scan.
     fn bit(self) -> u16 {
-        let index = match self {
-            Safelistable::Accept => 0,
-            Safelistable::AcceptLanguage => 1,
-            Safelistable::ContentLanguage => 2,
-            Safelistable::ContentType => 3,
-            Safelistable::Range => 4,
-            Safelistable::Hint(hint) => 5 + hint as u16,
-        };
-        1 << index
+        1 << (self as u8)
     }
 
     /// The value rule of a [CORS-safelisted request-header](https://fetch.spec.whatwg.org/#cors-safelisted-request-header).
     fn value_ok(self, value: &[u8], profile: &Profile) -> bool {
+        let digits = |v: &[u8]| !v.is_empty() && v.iter().all(u8::is_ascii_digit);
         if value.len() > SAFELISTED_VALUE_MAX {
             return false;
         }
@@ -349,7 +327,21 @@ impl Safelistable {
                 !has_unsafe_byte(value, profile) && crate::mime::essence_is_cors_safelisted(value)
             }
             Safelistable::Range => crate::range::is_simple_range(value),
-            Safelistable::Hint(hint) => hint.value_ok(value),
+            // 1*DIGIT [ "." 1*DIGIT ]
+            Safelistable::Dpr | Safelistable::DeviceMemory | Safelistable::Downlink => {
+                match value.iter().position(|b| *b == b'.') {
+                    Some(dot) => {
+                        let (int, frac) = value.split_at(dot);
+                        digits(int) && digits(frac.get(1..).unwrap_or_default())
+                    }
+                    None => digits(value),
+                }
+            }
+            // 1*DIGIT
+            Safelistable::Width | Safelistable::ViewportWidth | Safelistable::Rtt => digits(value),
+            Safelistable::Ect => matches!(value, b"slow-2g" | b"2g" | b"3g" | b"4g"),
+            Safelistable::SaveData => value.eq_ignore_ascii_case(b"on"),
+            Safelistable::Intervention => true,
         }
     }
 }
@@ -447,6 +439,10 @@ where
                 safelisted_size = safelisted_size.saturating_add(value.len());
                 continue;
             }
+        }
+        if names.capacity() == 0 {
+            // What the first `push` would reserve, without its growth path.
+            names = Vec::with_capacity(4);
         }
         names.push(name.as_str().to_owned());
     }
