@@ -63,7 +63,9 @@ pub fn is_forbidden_method(method: &[u8]) -> bool {
 /// assert!(!is_cors_safelisted_method(&http::Method::PUT));
 /// ```
 pub fn is_cors_safelisted_method(method: &Method) -> bool {
-    matches!(method.as_str(), "GET" | "HEAD" | "POST")
+    // `http` parses these three names to its own variants, never to an
+    // extension method, so comparing variants is comparing bytes.
+    *method == Method::GET || *method == Method::HEAD || *method == Method::POST
 }
 
 /// A [forbidden request-header](https://fetch.spec.whatwg.org/#forbidden-request-header):
@@ -993,5 +995,22 @@ mod tests {
         assert!(!is_cors_safelisted_method(
             &normalize_method(b"patch").unwrap()
         ));
+        // Byte for byte, however the method was made.
+        for (bytes, safelisted) in [
+            (&b"GET"[..], true),
+            (b"HEAD", true),
+            (b"POST", true),
+            (b"get", false),
+            (b"Post", false),
+            (b"PUT", false),
+            (b"GETX", false),
+        ] {
+            let method = Method::from_bytes(bytes).unwrap();
+            assert_eq!(is_cors_safelisted_method(&method), safelisted, "{bytes:?}");
+            assert_eq!(
+                matches!(method.as_str(), "GET" | "HEAD" | "POST"),
+                safelisted
+            );
+        }
     }
 }
