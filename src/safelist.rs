@@ -480,28 +480,34 @@ where
 pub fn has_cors_unsafe_request_headers(headers: &HeaderList, profile: &Profile) -> bool {
     // Names first: a name that no value can make safelisted settles it
     // without reading any value.
+    if headers
+        .iter()
+        .any(|(name, _)| Safelistable::of(name, profile).is_none())
+    {
+        return true;
+    }
+    // Every line judged on its own, without stopping at a failure: a
+    // repeated name found later may call for judging its joined lines.
     let mut seen = 0u16;
     let mut repeated = false;
-    for (name, _) in headers.iter() {
+    let mut all_ok = true;
+    let mut safelisted_size = 0usize;
+    for (name, value) in headers.iter() {
         let Some(kind) = Safelistable::of(name, profile) else {
             return true;
         };
         repeated |= seen & kind.bit() != 0;
         seen |= kind.bit();
+        all_ok &= kind.value_ok(value, profile);
+        safelisted_size = safelisted_size.saturating_add(value.len());
     }
     if repeated && profile.repeated_request_header == RepeatedRequestHeader::Combined {
         return !cors_unsafe_request_header_names(headers, profile).is_empty();
     }
-    let mut safelisted_size = 0usize;
-    for (name, value) in headers.iter() {
-        if !Safelistable::of(name, profile).is_some_and(|kind| kind.value_ok(value, profile)) {
-            return true;
-        }
-        safelisted_size = safelisted_size.saturating_add(value.len());
-    }
-    profile
-        .safelist_total_limit
-        .is_some_and(|limit| safelisted_size > limit)
+    !all_ok
+        || profile
+            .safelist_total_limit
+            .is_some_and(|limit| safelisted_size > limit)
 }
 
 /// [CORS-safelisted response-header names](https://fetch.spec.whatwg.org/#cors-safelisted-response-header-name)
