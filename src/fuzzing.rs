@@ -392,7 +392,7 @@ pub fn max_age_target(data: &[u8]) -> Result<(), String> {
 }
 
 /// The WHATWG MIME parser: serializing a parsed type and parsing it again
-/// gives the same type; the allocation-free essence check agrees.
+/// gives the same type; the allocation-free essence checks agree.
 pub fn mime(data: &[u8]) -> Result<(), String> {
     let parsed = MimeType::parse(data);
     if let Some(m) = &parsed {
@@ -417,6 +417,11 @@ pub fn mime(data: &[u8]) -> Result<(), String> {
     ensure!(
         crate::mime::essence_is_any(data, &SAFE) == by_parser,
         "essence check disagrees on {:?}",
+        lossy(data)
+    );
+    ensure!(
+        crate::mime::essence_is_cors_safelisted(data) == by_parser,
+        "safelisted-essence fast path disagrees on {:?}",
         lossy(data)
     );
     Ok(())

@@ -63,7 +63,9 @@ pub fn is_forbidden_method(method: &[u8]) -> bool {
 /// assert!(!is_cors_safelisted_method(&http::Method::PUT));
 /// ```
 pub fn is_cors_safelisted_method(method: &Method) -> bool {
-    matches!(method.as_str(), "GET" | "HEAD" | "POST")
+    // `http` parses these three names to its own variants, never to an
+    // extension method, so comparing variants is comparing bytes.
+    *method == Method::GET || *method == Method::HEAD || *method == Method::POST
 }
 
 /// A [forbidden request-header](https://fetch.spec.whatwg.org/#forbidden-request-header):
@@ -121,35 +123,45 @@ pub fn is_forbidden_request_header(name: &str, value: &[u8], profile: &Profile) 
     false
 }
 
-/// Bytes below 0x80 that are [CORS-unsafe](https://fetch.spec.whatwg.org/#cors-unsafe-request-header-byte),
-/// as a table (the check runs once per byte of every safelisted value).
-#[allow(clippy::indexing_slicing)] // evaluated at compile time: i < 256
-static UNSAFE_BYTES: [bool; 256] = {
+/// [CORS-unsafe request-header bytes](https://fetch.spec.whatwg.org/#cors-unsafe-request-header-byte)
+/// as a table (the check runs once per byte of every safelisted value);
+/// with `high`, bytes 0x80 and above are unsafe too (Firefox).
+const fn unsafe_byte_table(high: bool) -> [bool; 256] {
     let mut table = [false; 256];
     let mut i = 0;
     while i < 256 {
         let b = i as u8;
-        table[i] = (b < 0x20 && b != b'\t')
-            || matches!(
-                b,
-                b'"' | b'('
-                    | b')'
-                    | b':'
-                    | b'<'
-                    | b'>'
-                    | b'?'
-                    | b'@'
-                    | b'['
-                    | b'\\'
-                    | b']'
-                    | b'{'
-                    | b'}'
-                    | 0x7f
-            );
+        #[allow(clippy::indexing_slicing)] // evaluated at compile time: i < 256
+        {
+            table[i] = (b < 0x20 && b != b'\t')
+                || matches!(
+                    b,
+                    b'"' | b'('
+                        | b')'
+                        | b':'
+                        | b'<'
+                        | b'>'
+                        | b'?'
+                        | b'@'
+                        | b'['
+                        | b'\\'
+                        | b']'
+                        | b'{'
+                        | b'}'
+                        | 0x7f
+                )
+                || (high && b >= 0x80);
+        }
         i += 1;
     }
     table
-};
+}
+
+/// CORS-unsafe bytes where bytes 0x80 and above are fine (the standard).
+static UNSAFE_BYTES: [bool; 256] = unsafe_byte_table(false);
+
+/// CORS-unsafe bytes where bytes 0x80 and above are unsafe (Firefox).
+static UNSAFE_BYTES_HIGH: [bool; 256] = unsafe_byte_table(true);
 
 /// Bytes allowed in `Accept-Language` and `Content-Language` values.
 #[allow(clippy::indexing_slicing)] // evaluated at compile time: i < 256
@@ -165,69 +177,174 @@ static LANGUAGE_BYTES: [bool; 256] = {
     table
 };
 
-/// A [CORS-unsafe request-header byte](https://fetch.spec.whatwg.org/#cors-unsafe-request-header-byte).
-pub(crate) fn is_cors_unsafe_byte(b: u8, profile: &Profile) -> bool {
-    UNSAFE_BYTES.get(usize::from(b)).copied().unwrap_or(true)
-        || (b >= 0x80 && profile.high_bytes == HighBytes::Unsafe)
+/// The unsafe-byte table for `profile`.
+fn unsafe_bytes(profile: &Profile) -> &'static [bool; 256] {
+    match profile.high_bytes {
+        HighBytes::Safe => &UNSAFE_BYTES,
+        HighBytes::Unsafe => &UNSAFE_BYTES_HIGH,
+    }
+}
+
+/// Whether `table` holds `true` for any byte of `value`.
+///
+/// Without an early exit: the values checked are at most 128 bytes and
+/// normally pass, so a branch per byte only costs time; the branch-free
+/// loop is a load and an `or` per byte, and the compiler unrolls it.
+fn any_byte_in(value: &[u8], table: &[bool; 256]) -> bool {
+    // A `u8` indexes a 256-entry table: the compiler drops the bound check.
+    value.iter().fold(false, |hit, b| {
+        hit | table.get(usize::from(*b)).copied().unwrap_or(true)
+    })
 }
 
 /// Whether any byte of `value` is CORS-unsafe.
 fn has_unsafe_byte(value: &[u8], profile: &Profile) -> bool {
-    if profile.high_bytes == HighBytes::Unsafe {
-        value.iter().any(|b| is_cors_unsafe_byte(*b, profile))
-    } else {
-        value
-            .iter()
-            .any(|b| UNSAFE_BYTES.get(usize::from(*b)).copied().unwrap_or(true))
-    }
+    any_byte_in(value, unsafe_bytes(profile))
 }
 
-fn is_language_byte(b: u8) -> bool {
-    LANGUAGE_BYTES.get(usize::from(b)).copied().unwrap_or(false)
+/// Whether every byte of `value` may be in a language header.
+fn all_language_bytes(value: &[u8]) -> bool {
+    value.iter().fold(true, |ok, b| {
+        ok & LANGUAGE_BYTES
+            .get(usize::from(*b))
+            .copied()
+            .unwrap_or(false)
+    })
 }
 
-/// The client hints Chromium safelists, with the rule their value must meet
-/// (`IsCorsSafelistedHeader` in `services/network/public/cpp/cors/cors.cc`).
-/// `None`: not a client hint.
-fn client_hint_value_ok(name: &str, value: &[u8]) -> Option<bool> {
-    let digits = |v: &[u8]| !v.is_empty() && v.iter().all(u8::is_ascii_digit);
-    const HINTS: [&str; 9] = [
-        "dpr",
-        "device-memory",
-        "downlink",
-        "width",
-        "viewport-width",
-        "rtt",
-        "ect",
-        "save-data",
-        "intervention",
-    ];
-    // Lowercase into a stack buffer: no allocation, and only names that can
-    // be a hint get that far.
-    let mut buf = [0u8; 16];
-    let lower = match buf.get_mut(..name.len()) {
-        Some(slot) if HINTS.iter().any(|h| h.eq_ignore_ascii_case(name)) => {
-            slot.copy_from_slice(name.as_bytes());
-            slot.make_ascii_lowercase();
-            std::str::from_utf8(slot).unwrap_or_default()
+/// A request-header name some value can make
+/// [CORS-safelisted](https://fetch.spec.whatwg.org/#cors-safelisted-request-header),
+/// which also says which rule its value must meet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+enum Safelistable {
+    Accept,
+    AcceptLanguage,
+    ContentLanguage,
+    ContentType,
+    Range,
+    // The client hints Chromium safelists (`IsCorsSafelistedHeader` in
+    // `services/network/public/cpp/cors/cors.cc`), only in profiles that
+    // safelist them.
+    Dpr,
+    DeviceMemory,
+    Downlink,
+    Width,
+    ViewportWidth,
+    Rtt,
+    Ect,
+    SaveData,
+    Intervention,
+}
+
+impl Safelistable {
+    /// The longest safelistable name (`content-language`).
+    const MAX_NAME_LEN: usize = 16;
+
+    /// Classifies a lowercase name; `None`: no value makes it safelisted.
+    fn of_lowercase(name: &str, profile: &Profile) -> Option<Safelistable> {
+        match name {
+            "accept" => Some(Safelistable::Accept),
+            "accept-language" => Some(Safelistable::AcceptLanguage),
+            "content-language" => Some(Safelistable::ContentLanguage),
+            "content-type" => Some(Safelistable::ContentType),
+            "range" => Some(Safelistable::Range),
+            _ => Safelistable::hint(name, profile),
         }
-        _ => return None,
-    };
-    match lower {
-        // 1*DIGIT [ "." 1*DIGIT ]
-        "dpr" | "device-memory" | "downlink" => Some(match value.iter().position(|b| *b == b'.') {
-            Some(dot) => {
-                let (int, frac) = value.split_at(dot);
-                digits(int) && digits(frac.get(1..).unwrap_or_default())
+    }
+
+    /// Classifies a lowercase name that is none of the five standard ones:
+    /// a client hint, in profiles that safelist them. The length picks the
+    /// one or three names to compare.
+    fn hint(name: &str, profile: &Profile) -> Option<Safelistable> {
+        if profile.client_hints == ClientHints::NotSafelisted {
+            return None;
+        }
+        let (kind, hint) = match name.len() {
+            3 => {
+                return match name {
+                    "dpr" => Some(Safelistable::Dpr),
+                    "rtt" => Some(Safelistable::Rtt),
+                    "ect" => Some(Safelistable::Ect),
+                    _ => None,
+                };
             }
-            None => digits(value),
-        }),
-        // 1*DIGIT
-        "width" | "viewport-width" | "rtt" => Some(digits(value)),
-        "ect" => Some(matches!(value, b"slow-2g" | b"2g" | b"3g" | b"4g")),
-        "save-data" => Some(value.eq_ignore_ascii_case(b"on")),
-        "intervention" => Some(true),
-        _ => None,
+            5 => (Safelistable::Width, "width"),
+            8 => (Safelistable::Downlink, "downlink"),
+            9 => (Safelistable::SaveData, "save-data"),
+            12 => (Safelistable::Intervention, "intervention"),
+            13 => (Safelistable::DeviceMemory, "device-memory"),
+            14 => (Safelistable::ViewportWidth, "viewport-width"),
+            _ => return None,
+        };
+        (name == hint).then_some(kind)
+    }
+
+    /// Classifies a header name (`http` keeps names lowercase). The five
+    /// standard names compare as `http`'s enum, not as strings.
+    fn of(name: &HeaderName, profile: &Profile) -> Option<Safelistable> {
+        use http::header::{ACCEPT, ACCEPT_LANGUAGE, CONTENT_LANGUAGE, CONTENT_TYPE, RANGE};
+        if *name == ACCEPT {
+            Some(Safelistable::Accept)
+        } else if *name == CONTENT_TYPE {
+            Some(Safelistable::ContentType)
+        } else if *name == ACCEPT_LANGUAGE {
+            Some(Safelistable::AcceptLanguage)
+        } else if *name == CONTENT_LANGUAGE {
+            Some(Safelistable::ContentLanguage)
+        } else if *name == RANGE {
+            Some(Safelistable::Range)
+        } else {
+            Safelistable::hint(name.as_str(), profile)
+        }
+    }
+
+    /// Classifies a name in any case, lowercased into a stack buffer: no
+    /// allocation, and only names short enough to be safelistable get that far.
+    fn of_any_case(name: &str, profile: &Profile) -> Option<Safelistable> {
+        let mut buf = [0u8; Safelistable::MAX_NAME_LEN];
+        let slot = buf.get_mut(..name.len())?;
+        slot.copy_from_slice(name.as_bytes());
+        slot.make_ascii_lowercase();
+        Safelistable::of_lowercase(std::str::from_utf8(slot).ok()?, profile)
+    }
+
+    /// One bit per kind, to find a name listed twice without a second scan.
+    fn bit(self) -> u16 {
+        1 << (self as u8)
+    }
+
+    /// The value rule of a [CORS-safelisted request-header](https://fetch.spec.whatwg.org/#cors-safelisted-request-header).
+    fn value_ok(self, value: &[u8], profile: &Profile) -> bool {
+        let digits = |v: &[u8]| !v.is_empty() && v.iter().all(u8::is_ascii_digit);
+        if value.len() > SAFELISTED_VALUE_MAX {
+            return false;
+        }
+        match self {
+            Safelistable::Accept => !has_unsafe_byte(value, profile),
+            Safelistable::AcceptLanguage | Safelistable::ContentLanguage => {
+                all_language_bytes(value)
+            }
+            Safelistable::ContentType => {
+                !has_unsafe_byte(value, profile) && crate::mime::essence_is_cors_safelisted(value)
+            }
+            Safelistable::Range => crate::range::is_simple_range(value),
+            // 1*DIGIT [ "." 1*DIGIT ]
+            Safelistable::Dpr | Safelistable::DeviceMemory | Safelistable::Downlink => {
+                match value.iter().position(|b| *b == b'.') {
+                    Some(dot) => {
+                        let (int, frac) = value.split_at(dot);
+                        digits(int) && digits(frac.get(1..).unwrap_or_default())
+                    }
+                    None => digits(value),
+                }
+            }
+            // 1*DIGIT
+            Safelistable::Width | Safelistable::ViewportWidth | Safelistable::Rtt => digits(value),
+            Safelistable::Ect => matches!(value, b"slow-2g" | b"2g" | b"3g" | b"4g"),
+            Safelistable::SaveData => value.eq_ignore_ascii_case(b"on"),
+            Safelistable::Intervention => true,
+        }
     }
 }
 
@@ -246,84 +363,9 @@ fn client_hint_value_ok(name: &str, value: &[u8]) -> Option<bool> {
 /// assert!(!is_cors_safelisted_request_header("DPR", b"2", &Profile::firefox()));
 /// ```
 pub fn is_cors_safelisted_request_header(name: &str, value: &[u8], profile: &Profile) -> bool {
-    // Never allocates: a known name is found by case-insensitive comparison
-    // and the `Content-Type` essence is checked without building a `MimeType`.
-    let kind = [
-        ("accept", Safelistable::Accept),
-        ("accept-language", Safelistable::Language),
-        ("content-language", Safelistable::Language),
-        ("content-type", Safelistable::ContentType),
-        ("range", Safelistable::Range),
-    ]
-    .iter()
-    .find(|(n, _)| name.eq_ignore_ascii_case(n))
-    .map_or(Safelistable::Other, |(_, k)| *k);
-    value_is_safelisted(kind, name, value, profile)
-}
-
-/// Which value rule a request-header name falls under.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Safelistable {
-    Accept,
-    Language,
-    ContentType,
-    Range,
-    /// Any other name: a client hint in some profiles, else never safelisted.
-    Other,
-}
-
-impl Safelistable {
-    /// Classifies a (lowercase) header name. Standard names compare as
-    /// `http`'s enum, not as strings.
-    fn of(name: &HeaderName) -> Safelistable {
-        use http::header::{ACCEPT, ACCEPT_LANGUAGE, CONTENT_LANGUAGE, CONTENT_TYPE, RANGE};
-        if *name == ACCEPT {
-            Safelistable::Accept
-        } else if *name == ACCEPT_LANGUAGE || *name == CONTENT_LANGUAGE {
-            Safelistable::Language
-        } else if *name == CONTENT_TYPE {
-            Safelistable::ContentType
-        } else if *name == RANGE {
-            Safelistable::Range
-        } else {
-            Safelistable::Other
-        }
-    }
-}
-
-/// The value rule of a [CORS-safelisted request-header](https://fetch.spec.whatwg.org/#cors-safelisted-request-header)
-/// for a name already classified.
-fn value_is_safelisted(kind: Safelistable, name: &str, value: &[u8], profile: &Profile) -> bool {
-    if value.len() > SAFELISTED_VALUE_MAX {
-        return false;
-    }
-    match kind {
-        Safelistable::Accept => !has_unsafe_byte(value, profile),
-        Safelistable::Language => value.iter().copied().all(is_language_byte),
-        Safelistable::ContentType => {
-            !has_unsafe_byte(value, profile)
-                && crate::mime::essence_is_any(
-                    value,
-                    &[
-                        "application/x-www-form-urlencoded",
-                        "multipart/form-data",
-                        "text/plain",
-                    ],
-                )
-        }
-        Safelistable::Range => crate::range::is_simple_range(value),
-        Safelistable::Other => {
-            profile.client_hints == ClientHints::SafelistedWhenValid
-                && client_hint_value_ok(name, value).unwrap_or(false)
-        }
-    }
-}
-
-/// Whether some value could make `name` a CORS-safelisted request-header.
-fn may_be_safelisted(name: &HeaderName, profile: &Profile) -> bool {
-    Safelistable::of(name) != Safelistable::Other
-        || (profile.client_hints == ClientHints::SafelistedWhenValid
-            && client_hint_value_ok(name.as_str(), b"").is_some())
+    // Never allocates: the name is lowercased on the stack and the
+    // `Content-Type` essence is checked without building a `MimeType`.
+    Safelistable::of_any_case(name, profile).is_some_and(|kind| kind.value_ok(value, profile))
 }
 
 /// A [no-CORS-safelisted request-header](https://fetch.spec.whatwg.org/#no-cors-safelisted-request-header):
@@ -336,11 +378,15 @@ fn may_be_safelisted(name: &HeaderName, profile: &Profile) -> bool {
 /// assert!(!is_no_cors_safelisted_request_header("Range", b"bytes=0-", &p));
 /// ```
 pub fn is_no_cors_safelisted_request_header(name: &str, value: &[u8], profile: &Profile) -> bool {
-    let lower = name.to_ascii_lowercase();
-    matches!(
-        lower.as_str(),
-        "accept" | "accept-language" | "content-language" | "content-type"
-    ) && is_cors_safelisted_request_header(&lower, value, profile)
+    Safelistable::of_any_case(name, profile).is_some_and(|kind| {
+        matches!(
+            kind,
+            Safelistable::Accept
+                | Safelistable::AcceptLanguage
+                | Safelistable::ContentLanguage
+                | Safelistable::ContentType
+        ) && kind.value_ok(value, profile)
+    })
 }
 
 /// [CORS-unsafe request-header names](https://fetch.spec.whatwg.org/#cors-unsafe-request-header-names):
@@ -357,42 +403,71 @@ pub fn is_no_cors_safelisted_request_header(name: &str, value: &[u8], profile: &
 /// assert_eq!(cors_unsafe_request_header_names(&h, &Profile::chromium()), ["x-a", "x-b"]);
 /// ```
 pub fn cors_unsafe_request_header_names(headers: &HeaderList, profile: &Profile) -> Vec<String> {
-    let entries: Vec<(HeaderName, bytes::Bytes)> = match profile.repeated_request_header {
-        RepeatedRequestHeader::Combined => headers.combined(),
-        RepeatedRequestHeader::EachOnItsOwn => headers
-            .iter()
-            .map(|(n, v)| (n.clone(), bytes::Bytes::copy_from_slice(v)))
-            .collect(),
-    };
-    let mut unsafe_names = Vec::new();
-    let mut safelisted_names = Vec::new();
+    // Every line judged on its own first.
+    let (mut names, repeated) = unsafe_names(|| headers.iter(), profile);
+    if profile.repeated_request_header == RepeatedRequestHeader::EachOnItsOwn {
+        // Firefox lists a name once per unsafe line.
+        return names;
+    }
+    if repeated {
+        // Chromium and WebKit judge a repeated name by its lines joined
+        // with `, `: judge again with the lines joined (rare).
+        let entries = headers.combined();
+        return unsafe_names(|| entries.iter().map(|(n, v)| (n, v.as_ref())), profile).0;
+    }
+    // A name some value could never safelist is unsafe whatever its
+    // values: listed once.
+    names.dedup();
+    names
+}
+
+/// The unsafe names of the entries `entries()` yields, each judged on its
+/// own, sorted (a name on several entries is listed once per entry), and
+/// whether a name some value could safelist is on several entries.
+/// Allocates the returned vector and one string per name, nothing else.
+fn unsafe_names<'a, I>(entries: impl Fn() -> I, profile: &Profile) -> (Vec<String>, bool)
+where
+    I: Iterator<Item = (&'a HeaderName, &'a [u8])>,
+{
+    let mut names: Vec<String> = Vec::new();
     let mut safelisted_size = 0usize;
-    for (name, value) in &entries {
-        if is_cors_safelisted_request_header(name.as_str(), value, profile) {
-            safelisted_size = safelisted_size.saturating_add(value.len());
-            safelisted_names.push(name.as_str().to_owned());
-        } else {
-            unsafe_names.push(name.as_str().to_owned());
+    let mut seen = 0u16;
+    let mut repeated = false;
+    for (name, value) in entries() {
+        if let Some(kind) = Safelistable::of(name, profile) {
+            repeated |= seen & kind.bit() != 0;
+            seen |= kind.bit();
+            if kind.value_ok(value, profile) {
+                safelisted_size = safelisted_size.saturating_add(value.len());
+                continue;
+            }
         }
+        if names.capacity() == 0 {
+            // What the first `push` would reserve, without its growth path.
+            names = Vec::with_capacity(4);
+        }
+        names.push(name.as_str().to_owned());
     }
     if profile
         .safelist_total_limit
         .is_some_and(|limit| safelisted_size > limit)
     {
-        unsafe_names.append(&mut safelisted_names);
+        // Every safelisted name becomes unsafe too: that is every name.
+        names = entries()
+            .map(|(name, _)| name.as_str().to_owned())
+            .collect();
     }
-    unsafe_names.sort();
-    if profile.repeated_request_header == RepeatedRequestHeader::Combined {
-        unsafe_names.dedup();
-    }
-    unsafe_names
+    // Equal strings are indistinguishable, so the unstable sort gives the
+    // same list as a stable one.
+    names.sort_unstable();
+    (names, repeated)
 }
 
 /// Whether `headers` has any [CORS-unsafe request-header name](https://fetch.spec.whatwg.org/#cors-unsafe-request-header-names):
 /// the same answer as `!cors_unsafe_request_header_names(headers, profile).is_empty()`,
-/// without allocating unless one name has several lines (Chromium then
-/// judges their combined value) or, for engines that combine lines, the
-/// list has more than 16 entries.
+/// without allocating unless, for engines that combine lines (Chromium,
+/// WebKit), a name that some value could safelist has several lines: their
+/// joined value is judged then.
 ///
 /// ```
 /// use browser_cors::{HeaderList, Profile, safelist::has_cors_unsafe_request_headers};
@@ -403,53 +478,36 @@ pub fn cors_unsafe_request_header_names(headers: &HeaderList, profile: &Profile)
 /// assert!(has_cors_unsafe_request_headers(&h, &Profile::chromium()));
 /// ```
 pub fn has_cors_unsafe_request_headers(headers: &HeaderList, profile: &Profile) -> bool {
-    let combined = profile.repeated_request_header == RepeatedRequestHeader::Combined;
-    if combined && headers.len() > 16 {
-        // Finding each name's other lines is quadratic: index them instead.
-        return !cors_unsafe_request_header_names(headers, profile).is_empty();
-    }
     // Names first: a name that no value can make safelisted settles it
     // without reading any value.
     if headers
         .iter()
-        .any(|(name, _)| !may_be_safelisted(name, profile))
+        .any(|(name, _)| Safelistable::of(name, profile).is_none())
     {
         return true;
     }
+    // Every line judged on its own, without stopping at a failure: a
+    // repeated name found later may call for judging its joined lines.
+    let mut seen = 0u16;
+    let mut repeated = false;
+    let mut all_ok = true;
     let mut safelisted_size = 0usize;
-    for (index, (name, value)) in headers.iter().enumerate() {
-        let value: std::borrow::Cow<'_, [u8]> = if combined {
-            let mut same = headers.iter().enumerate().filter(|(_, (n, _))| *n == name);
-            // Judge a name once, at its first line, with every value joined.
-            if same.next().is_some_and(|(first, _)| first != index) {
-                continue;
-            }
-            match same.next() {
-                None => std::borrow::Cow::Borrowed(value),
-                Some(_) => {
-                    let mut buf = value.to_vec();
-                    for (_, (_, more)) in headers
-                        .iter()
-                        .enumerate()
-                        .filter(|(i, (n, _))| *i > index && *n == name)
-                    {
-                        buf.extend_from_slice(b", ");
-                        buf.extend_from_slice(more);
-                    }
-                    std::borrow::Cow::Owned(buf)
-                }
-            }
-        } else {
-            std::borrow::Cow::Borrowed(value)
-        };
-        if !value_is_safelisted(Safelistable::of(name), name.as_str(), &value, profile) {
+    for (name, value) in headers.iter() {
+        let Some(kind) = Safelistable::of(name, profile) else {
             return true;
-        }
+        };
+        repeated |= seen & kind.bit() != 0;
+        seen |= kind.bit();
+        all_ok &= kind.value_ok(value, profile);
         safelisted_size = safelisted_size.saturating_add(value.len());
     }
-    profile
-        .safelist_total_limit
-        .is_some_and(|limit| safelisted_size > limit)
+    if repeated && profile.repeated_request_header == RepeatedRequestHeader::Combined {
+        return !cors_unsafe_request_header_names(headers, profile).is_empty();
+    }
+    !all_ok
+        || profile
+            .safelist_total_limit
+            .is_some_and(|limit| safelisted_size > limit)
 }
 
 /// [CORS-safelisted response-header names](https://fetch.spec.whatwg.org/#cors-safelisted-response-header-name)
@@ -674,6 +732,243 @@ mod tests {
         assert!(!is_forbidden_request_header("Authorization", b"x", &p));
     }
 
+    /// The classification as it was written before the fast paths (one
+    /// byte at a time, names lowercased into strings, `Content-Type` through
+    /// the full MIME parser, lines combined with `HeaderList::combined`):
+    /// the oracle the fast paths are compared with.
+    mod reference {
+        use super::super::*;
+        use crate::mime::MimeType;
+
+        fn unsafe_byte(b: u8, profile: &Profile) -> bool {
+            (b < 0x20 && b != b'\t')
+                || b"\"():<>?@[\\]{}\x7f".contains(&b)
+                || (b >= 0x80 && profile.high_bytes == HighBytes::Unsafe)
+        }
+
+        fn digits(v: &[u8]) -> bool {
+            !v.is_empty() && v.iter().all(u8::is_ascii_digit)
+        }
+
+        pub fn safelisted(name: &str, value: &[u8], profile: &Profile) -> bool {
+            if value.len() > 128 {
+                return false;
+            }
+            let hints = profile.client_hints == ClientHints::SafelistedWhenValid;
+            match name.to_ascii_lowercase().as_str() {
+                "accept" => !value.iter().any(|b| unsafe_byte(*b, profile)),
+                "accept-language" | "content-language" => value
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || b" *,-.;=".contains(b)),
+                "content-type" => {
+                    !value.iter().any(|b| unsafe_byte(*b, profile))
+                        && MimeType::parse(value).is_some_and(|m| {
+                            [
+                                "application/x-www-form-urlencoded",
+                                "multipart/form-data",
+                                "text/plain",
+                            ]
+                            .contains(&m.essence().as_str())
+                        })
+                }
+                "range" => crate::range::is_simple_range(value),
+                "dpr" | "device-memory" | "downlink" if hints => {
+                    let mut parts = value.splitn(2, |b| *b == b'.');
+                    parts.next().is_some_and(digits) && parts.next().is_none_or(digits)
+                }
+                "width" | "viewport-width" | "rtt" if hints => digits(value),
+                "ect" if hints => [&b"slow-2g"[..], b"2g", b"3g", b"4g"].contains(&value),
+                "save-data" if hints => value.eq_ignore_ascii_case(b"on"),
+                "intervention" => hints,
+                _ => false,
+            }
+        }
+
+        pub fn no_cors_safelisted(name: &str, value: &[u8], profile: &Profile) -> bool {
+            let lower = name.to_ascii_lowercase();
+            matches!(
+                lower.as_str(),
+                "accept" | "accept-language" | "content-language" | "content-type"
+            ) && safelisted(&lower, value, profile)
+        }
+
+        pub fn unsafe_names(headers: &HeaderList, profile: &Profile) -> Vec<String> {
+            let entries: Vec<(HeaderName, Vec<u8>)> = match profile.repeated_request_header {
+                RepeatedRequestHeader::Combined => headers
+                    .combined()
+                    .into_iter()
+                    .map(|(n, v)| (n, v.to_vec()))
+                    .collect(),
+                RepeatedRequestHeader::EachOnItsOwn => headers
+                    .iter()
+                    .map(|(n, v)| (n.clone(), v.to_vec()))
+                    .collect(),
+            };
+            let mut unsafe_names = Vec::new();
+            let mut safelisted_names = Vec::new();
+            let mut safelisted_size = 0usize;
+            for (name, value) in &entries {
+                if safelisted(name.as_str(), value, profile) {
+                    safelisted_size += value.len();
+                    safelisted_names.push(name.as_str().to_owned());
+                } else {
+                    unsafe_names.push(name.as_str().to_owned());
+                }
+            }
+            if profile
+                .safelist_total_limit
+                .is_some_and(|limit| safelisted_size > limit)
+            {
+                unsafe_names.append(&mut safelisted_names);
+            }
+            unsafe_names.sort();
+            if profile.repeated_request_header == RepeatedRequestHeader::Combined {
+                unsafe_names.dedup();
+            }
+            unsafe_names
+        }
+    }
+
+    fn profiles() -> [Profile; 3] {
+        [Profile::chromium(), Profile::firefox(), Profile::webkit()]
+    }
+
+    /// Every name some value can safelist in some profile, in odd cases,
+    /// and names close to them.
+    const NAMES: [&str; 22] = [
+        "Accept",
+        "accept-language",
+        "Content-Language",
+        "content-type",
+        "RANGE",
+        "dpr",
+        "Device-Memory",
+        "downlink",
+        "width",
+        "Viewport-Width",
+        "rtt",
+        "ECT",
+        "save-data",
+        "Intervention",
+        "x-token",
+        "accept-languag",
+        "content-typex",
+        "acceptx",
+        "content-language-x",
+        "",
+        "é",
+        "viewport-width-long-name",
+    ];
+
+    /// Values that are safelisted for some name, to be mutated.
+    const VALUES: [&[u8]; 14] = [
+        b"application/json",
+        b"en-US,en;q=0.9",
+        b"text/plain;charset=UTF-8",
+        b" multipart/form-data; boundary=x",
+        b"application/x-www-form-urlencoded",
+        b"bytes=0-1023",
+        b"1.5",
+        b"800",
+        b"4g",
+        b"on",
+        b"",
+        b"text/plain",
+        b"TEXT/PLAIN \t",
+        b"*/*",
+    ];
+
+    /// A value: arbitrary bytes, or a safelisted one with one byte changed
+    /// or cut short.
+    fn value() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..140),
+            (0..VALUES.len(), any::<usize>(), any::<u8>(), 0u8..3).prop_map(
+                |(i, pos, byte, how)| {
+                    let mut v = VALUES[i].to_vec();
+                    if !v.is_empty() {
+                        let pos = pos % v.len();
+                        match how {
+                            0 => v[pos] = byte,
+                            1 => v.truncate(pos),
+                            _ => {}
+                        }
+                    }
+                    v
+                }
+            ),
+        ]
+    }
+
+    #[test]
+    fn every_byte_is_classified_as_the_standard_says() {
+        for p in profiles() {
+            for b in 0..=255u8 {
+                for name in ["accept", "content-language", "content-type"] {
+                    for value in [
+                        vec![b],
+                        b"text/plain;a=".iter().copied().chain([b]).collect(),
+                    ] {
+                        assert_eq!(
+                            is_cors_safelisted_request_header(name, &value, &p),
+                            reference::safelisted(name, &value, &p),
+                            "{:?} {name} {value:?}",
+                            p.engine
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// One header: the fast classifier answers as the reference does.
+        #[test]
+        fn one_header_agrees_with_the_reference(name in 0..NAMES.len(), value in value()) {
+            let name = NAMES[name];
+            for p in profiles() {
+                proptest::prop_assert_eq!(
+                    is_cors_safelisted_request_header(name, &value, &p),
+                    reference::safelisted(name, &value, &p),
+                    "{:?} {} {:?}", p.engine, name, value
+                );
+                proptest::prop_assert_eq!(
+                    is_no_cors_safelisted_request_header(name, &value, &p),
+                    reference::no_cors_safelisted(name, &value, &p)
+                );
+            }
+        }
+
+        /// A header list: the names listed and the yes/no answer are the
+        /// reference's, repeated names and the 1024-byte total included.
+        #[test]
+        fn header_lists_agree_with_the_reference(
+            lines in proptest::collection::vec((0..NAMES.len() - 3, value()), 0..8),
+            long in 0usize..12,
+            repeat in proptest::prelude::any::<bool>(),
+        ) {
+            // Long values to cross the 1024-byte total: on nine different
+            // names (Chromium) or all on `Accept` (Firefox judges each line).
+            const LONG: [&str; 9] = ["accept", "accept-language", "content-language", "dpr", "downlink", "viewport-width", "width", "device-memory", "rtt"];
+            let mut h = HeaderList::new();
+            for (name, value) in &lines {
+                let _ = h.append(NAMES[*name], value);
+            }
+            for i in 0..long {
+                let name = if repeat { "accept" } else { LONG[i % LONG.len()] };
+                let _ = h.append(name, vec![b'1'; 120 + i % 9]);
+            }
+            for p in profiles() {
+                let expected = reference::unsafe_names(&h, &p);
+                proptest::prop_assert_eq!(&cors_unsafe_request_header_names(&h, &p), &expected);
+                proptest::prop_assert_eq!(has_cors_unsafe_request_headers(&h, &p), !expected.is_empty());
+            }
+        }
+    }
+
     proptest::proptest! {
         /// The allocation-free classifier answers as the name lister does.
         #[test]
@@ -710,5 +1005,22 @@ mod tests {
         assert!(!is_cors_safelisted_method(
             &normalize_method(b"patch").unwrap()
         ));
+        // Byte for byte, however the method was made.
+        for (bytes, safelisted) in [
+            (&b"GET"[..], true),
+            (b"HEAD", true),
+            (b"POST", true),
+            (b"get", false),
+            (b"Post", false),
+            (b"PUT", false),
+            (b"GETX", false),
+        ] {
+            let method = Method::from_bytes(bytes).unwrap();
+            assert_eq!(is_cors_safelisted_method(&method), safelisted, "{bytes:?}");
+            assert_eq!(
+                matches!(method.as_str(), "GET" | "HEAD" | "POST"),
+                safelisted
+            );
+        }
     }
 }

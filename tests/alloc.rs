@@ -2,12 +2,16 @@
 //! a simple request and run the CORS check on a typical response, counted by
 //! a global allocator wrapper in this test binary. The count is per thread,
 //! so tests running in parallel do not disturb each other.
+//!
+//! When a preflight is needed, listing the unsafe names allocates the list
+//! and one string per name, nothing more.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use browser_cors::check::cors_check;
 use browser_cors::preflight::needs_preflight_for;
+use browser_cors::safelist::cors_unsafe_request_header_names;
 use browser_cors::{CredentialsMode, Engine, HeaderList, Profile};
 use http::{HeaderMap, Method};
 
@@ -107,4 +111,87 @@ fn the_counter_counts() {
         assert!(r.is_err());
     });
     assert!(count > 0);
+}
+
+#[test]
+fn other_simple_requests_allocate_nothing() {
+    let one = |name: &str, value: &str| {
+        let mut h = HeaderList::new();
+        h.append(name, value).unwrap();
+        h
+    };
+    let multipart = one("Content-Type", "multipart/form-data; boundary=----x");
+    let form = one("Content-Type", "Application/X-WWW-Form-Urlencoded");
+    let mut hints = HeaderList::new();
+    for (name, value) in [
+        ("DPR", "2"),
+        ("Device-Memory", "8"),
+        ("Downlink", "1.5"),
+        ("Width", "100"),
+        ("Viewport-Width", "800"),
+        ("RTT", "50"),
+        ("ECT", "4g"),
+        ("Save-Data", "on"),
+        ("Intervention", "x"),
+    ] {
+        hints.append(name, value).unwrap();
+    }
+    // Twenty lines of one name: Firefox judges each line on its own.
+    let mut many = HeaderList::new();
+    for _ in 0..20 {
+        many.append("Accept", "text/html").unwrap();
+    }
+    for profile in &[Profile::chromium(), Profile::firefox(), Profile::webkit()] {
+        let chromium = profile.engine == Engine::Chromium;
+        let firefox = profile.engine == Engine::Firefox;
+        let mut verdicts = Vec::with_capacity(4);
+        let count = allocations_in(|| {
+            verdicts.push(needs_preflight_for(&Method::POST, &multipart, profile));
+            verdicts.push(needs_preflight_for(&Method::POST, &form, profile));
+            // Client hints are safelisted only in Chromium; elsewhere the
+            // names settle it.
+            verdicts.push(needs_preflight_for(&Method::GET, &hints, profile));
+            if firefox {
+                verdicts.push(needs_preflight_for(&Method::GET, &many, profile));
+            }
+        });
+        let mut expected = vec![false, false, !chromium];
+        if firefox {
+            expected.push(false);
+        }
+        assert_eq!(verdicts, expected, "{:?}", profile.engine);
+        assert_eq!(count, 0, "{:?}: {count} allocations", profile.engine);
+    }
+}
+
+#[test]
+fn listing_unsafe_names_allocates_the_list_and_one_string_per_name() {
+    let mut simple = HeaderList::new();
+    simple.append("Accept", "application/json").unwrap();
+    simple.append("Accept-Language", "en-US,en;q=0.9").unwrap();
+    simple
+        .append("Content-Type", "text/plain;charset=UTF-8")
+        .unwrap();
+    let mut one = simple.clone();
+    one.append("X-Token", "1").unwrap();
+    let mut two = one.clone();
+    two.append("X-Request-Id", "2").unwrap();
+    for profile in &[Profile::chromium(), Profile::firefox(), Profile::webkit()] {
+        for (headers, expected) in [
+            (&simple, &[][..]),
+            (&one, &["x-token"][..]),
+            (&two, &["x-request-id", "x-token"][..]),
+        ] {
+            let mut names = Vec::new();
+            let count =
+                allocations_in(|| names = cors_unsafe_request_header_names(headers, profile));
+            assert_eq!(names, expected, "{:?}", profile.engine);
+            let wanted = if expected.is_empty() {
+                0
+            } else {
+                1 + expected.len()
+            };
+            assert_eq!(count, wanted, "{:?}: {names:?}", profile.engine);
+        }
+    }
 }
