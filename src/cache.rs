@@ -230,7 +230,7 @@ impl PreflightCache {
         origin: &str,
         url: &str,
         method: &Method,
-        names: &[String],
+        names: &[impl AsRef<str>],
         credentials: CredentialsMode,
         now: Instant,
     ) -> bool {
@@ -252,6 +252,7 @@ impl PreflightCache {
             || entry.methods.iter().any(|(m, _)| m == method.as_str())
             || wildcard(&entry.methods);
         let headers_ok = names.iter().all(|name| {
+            let name = name.as_ref();
             entry
                 .headers
                 .iter()
@@ -600,7 +601,15 @@ mod tests {
         let (p, now) = (Profile::chromium(), Instant::now());
         let mut cache = PreflightCache::new(2);
         let hit = |c: &mut PreflightCache, url: &str| {
-            c.lookup(&p, "o", url, &Method::PUT, &[], CredentialsMode::Omit, now)
+            c.lookup(
+                &p,
+                "o",
+                url,
+                &Method::PUT,
+                &[] as &[&str],
+                CredentialsMode::Omit,
+                now,
+            )
         };
         cache.store(&p, "o", "a", &allow_put(), now);
         cache.store(&p, "o", "b", &allow_put(), now);

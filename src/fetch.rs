@@ -623,10 +623,10 @@ impl Fetch {
                     if self.authorization_removed
                         && self.profile.preflight_names_after_redirect
                             == PreflightNamesAfterRedirect::BeforeAuthorizationRemoval
-                        && !names.iter().any(|n| n == "authorization")
+                        && !names.contains(&"authorization")
                     {
-                        names.push("authorization".to_owned());
-                        names.sort();
+                        names.push("authorization");
+                        names.sort_unstable();
                     }
                     let key_url = self.cache_url();
                     if !cache.lookup(
@@ -638,6 +638,8 @@ impl Fetch {
                         self.credentials,
                         now,
                     ) {
+                        // Owned from here: the machine keeps them until the answer.
+                        let names = names.into_iter().map(str::to_owned).collect();
                         return self.send_preflight(names);
                     }
                 }

@@ -135,6 +135,23 @@ pub struct HeaderList {
     entries: Vec<(HeaderName, Bytes)>,
 }
 
+/// The value of one name in [`HeaderList::combined_ref`]: its only line,
+/// or its lines joined with `, `.
+#[derive(Debug)]
+pub(crate) enum Combined<'a> {
+    One(&'a Bytes),
+    Joined(Vec<u8>),
+}
+
+impl AsRef<[u8]> for Combined<'_> {
+    fn as_ref(&self) -> &[u8] {
+        match self {
+            Combined::One(v) => v,
+            Combined::Joined(v) => v,
+        }
+    }
+}
+
 impl HeaderList {
     /// An empty list.
     ///
@@ -251,7 +268,22 @@ impl HeaderList {
     /// assert_eq!(combined[1].1, "2");
     /// ```
     pub fn combined(&self) -> Vec<(HeaderName, Bytes)> {
-        let mut out: Vec<(HeaderName, Bytes)> = Vec::with_capacity(self.entries.len());
+        self.combined_ref()
+            .into_iter()
+            .map(|(name, value)| {
+                let value = match value {
+                    Combined::One(v) => v.clone(),
+                    Combined::Joined(v) => Bytes::from(v),
+                };
+                (name.clone(), value)
+            })
+            .collect()
+    }
+
+    /// [`HeaderList::combined`] borrowing the names, and the values of
+    /// names that have a single line (no copy on that, the usual, path).
+    pub(crate) fn combined_ref(&self) -> Vec<(&HeaderName, Combined<'_>)> {
+        let mut out: Vec<(&HeaderName, Combined<'_>)> = Vec::with_capacity(self.entries.len());
         // A scan for short lists, an index for long ones (linear, not quadratic).
         let mut index: std::collections::HashMap<&HeaderName, usize> =
             std::collections::HashMap::new();
@@ -260,21 +292,24 @@ impl HeaderList {
             let at = if long {
                 index.get(name).copied()
             } else {
-                out.iter().position(|(n, _)| n == name)
+                out.iter().position(|(n, _)| *n == name)
             };
             match at.and_then(|i| out.get_mut(i)) {
-                Some((_, v)) => {
-                    let mut joined = Vec::with_capacity(v.len() + 2 + value.len());
-                    joined.extend_from_slice(v);
+                Some((_, combined)) => {
+                    let mut joined = match std::mem::replace(combined, Combined::Joined(Vec::new()))
+                    {
+                        Combined::One(first) => first.to_vec(),
+                        Combined::Joined(v) => v,
+                    };
                     joined.extend_from_slice(b", ");
                     joined.extend_from_slice(value);
-                    *v = Bytes::from(joined);
+                    *combined = Combined::Joined(joined);
                 }
                 None => {
                     if long {
                         index.insert(name, out.len());
                     }
-                    out.push((name.clone(), value.clone()));
+                    out.push((name, Combined::One(value)));
                 }
             }
         }

@@ -20,11 +20,12 @@ use crate::safelist::is_cors_safelisted_method;
 ///
 /// ```
 /// use browser_cors::preflight::needs_preflight;
-/// assert!(needs_preflight(&http::Method::PUT, &[]));
-/// assert!(needs_preflight(&http::Method::GET, &["x-token".into()]));
-/// assert!(!needs_preflight(&http::Method::POST, &[]));
+/// let none: &[&str] = &[];
+/// assert!(needs_preflight(&http::Method::PUT, none));
+/// assert!(needs_preflight(&http::Method::GET, &["x-token"]));
+/// assert!(!needs_preflight(&http::Method::POST, none));
 /// ```
-pub fn needs_preflight(method: &Method, unsafe_names: &[String]) -> bool {
+pub fn needs_preflight<S: AsRef<str>>(method: &Method, unsafe_names: &[S]) -> bool {
     !is_cors_safelisted_method(method) || !unsafe_names.is_empty()
 }
 

@@ -63,17 +63,17 @@ pub fn preflight(request: &Request, page: &url::Origin, profile: &Profile) -> Pr
     let list = header_list(request);
     let unsafe_names = cors_unsafe_request_header_names(&list, profile);
     let mut size_rule = Vec::new();
-    for name in &unsafe_names {
+    for &name in &unsafe_names {
         let value = list.get(name).map(|v| v.into_owned()).unwrap_or_default();
         let individually_safe = is_cors_safelisted_request_header(name, &value, profile);
         if individually_safe {
-            size_rule.push(name.clone());
+            size_rule.push(name.to_owned());
         } else if name == "content-type" {
             reasons.push(format!(
                 "header content-type: '{}' is not text/plain, multipart/form-data or application/x-www-form-urlencoded",
                 String::from_utf8_lossy(&value)
             ));
-        } else if SAFELISTED_NAMES.contains(&name.as_str()) {
+        } else if SAFELISTED_NAMES.contains(&name) {
             reasons.push(format!(
                 "header {name}: its value is not CORS-safelisted (too long, or a byte the safelist refuses)"
             ));
