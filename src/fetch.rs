@@ -639,7 +639,7 @@ impl Fetch {
                         now,
                     ) {
                         // Owned from here: the machine keeps them until the answer.
-                        let names = names.into_iter().map(str::to_owned).collect();
+                        let names = names.iter().map(|n| (*n).to_owned()).collect();
                         return self.send_preflight(names);
                     }
                 }

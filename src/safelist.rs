@@ -389,11 +389,157 @@ pub fn is_no_cors_safelisted_request_header(name: &str, value: &[u8], profile: &
     })
 }
 
+/// Names held without allocating by [`UnsafeNames`].
+const INLINE_NAMES: usize = 8;
+
+/// The [CORS-unsafe request-header names](https://fetch.spec.whatwg.org/#cors-unsafe-request-header-names)
+/// of a header list, borrowed from it: a slice of `&str` (through `Deref`)
+/// that holds up to eight names without allocating and moves to the heap
+/// past that.
+///
+/// ```
+/// use browser_cors::{HeaderList, Profile, safelist::cors_unsafe_request_header_names};
+/// let mut h = HeaderList::new();
+/// h.append("X-Token", "1").unwrap();
+/// let names = cors_unsafe_request_header_names(&h, &Profile::chromium());
+/// assert_eq!(names, ["x-token"]);
+/// assert_eq!(names.join(","), "x-token");
+/// ```
+#[derive(Clone)]
+pub struct UnsafeNames<'a> {
+    inline: [&'a str; INLINE_NAMES],
+    len: usize,
+    spilled: Vec<&'a str>,
+}
+
+impl<'a> UnsafeNames<'a> {
+    /// No names.
+    pub fn new() -> Self {
+        UnsafeNames {
+            inline: [""; INLINE_NAMES],
+            len: 0,
+            spilled: Vec::new(),
+        }
+    }
+
+    /// Adds a name at the end.
+    #[inline]
+    pub fn push(&mut self, name: &'a str) {
+        if !self.spilled.is_empty() {
+            return self.spilled.push(name);
+        }
+        match self.inline.get_mut(self.len) {
+            Some(slot) => {
+                *slot = name;
+                self.len += 1;
+            }
+            None => {
+                self.spilled.reserve(INLINE_NAMES * 2);
+                self.spilled.extend_from_slice(&self.inline);
+                self.spilled.push(name);
+            }
+        }
+    }
+
+    /// Removes every name.
+    pub fn clear(&mut self) {
+        self.len = 0;
+        self.spilled.clear();
+    }
+
+    /// Removes consecutive repeated names (after sorting: every repeat).
+    pub fn dedup(&mut self) {
+        if !self.spilled.is_empty() {
+            return self.spilled.dedup();
+        }
+        let mut kept = 0;
+        for i in 0..self.len {
+            let name = self.inline.get(i).copied().unwrap_or_default();
+            if kept == 0 || self.inline.get(kept - 1) != Some(&name) {
+                if let Some(slot) = self.inline.get_mut(kept) {
+                    *slot = name;
+                }
+                kept += 1;
+            }
+        }
+        self.len = kept;
+    }
+}
+
+impl Default for UnsafeNames<'_> {
+    fn default() -> Self {
+        UnsafeNames::new()
+    }
+}
+
+impl<'a> std::ops::Deref for UnsafeNames<'a> {
+    type Target = [&'a str];
+
+    fn deref(&self) -> &[&'a str] {
+        if self.spilled.is_empty() {
+            self.inline.get(..self.len).unwrap_or_default()
+        } else {
+            &self.spilled
+        }
+    }
+}
+
+impl<'a> std::ops::DerefMut for UnsafeNames<'a> {
+    fn deref_mut(&mut self) -> &mut [&'a str] {
+        if self.spilled.is_empty() {
+            self.inline.get_mut(..self.len).unwrap_or_default()
+        } else {
+            &mut self.spilled
+        }
+    }
+}
+
+impl std::fmt::Debug for UnsafeNames<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl PartialEq for UnsafeNames<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for UnsafeNames<'_> {}
+
+impl<const N: usize> PartialEq<[&str; N]> for UnsafeNames<'_> {
+    fn eq(&self, other: &[&str; N]) -> bool {
+        **self == *other.as_slice()
+    }
+}
+
+impl PartialEq<[&str]> for UnsafeNames<'_> {
+    fn eq(&self, other: &[&str]) -> bool {
+        **self == *other
+    }
+}
+
+impl PartialEq<&[&str]> for UnsafeNames<'_> {
+    fn eq(&self, other: &&[&str]) -> bool {
+        **self == **other
+    }
+}
+
+impl<'s, 'a> IntoIterator for &'s UnsafeNames<'a> {
+    type Item = &'s &'a str;
+    type IntoIter = std::slice::Iter<'s, &'a str>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
 /// [CORS-unsafe request-header names](https://fetch.spec.whatwg.org/#cors-unsafe-request-header-names):
 /// the names a preflight must ask about, lowercased and sorted, as the
 /// engine writes them in `Access-Control-Request-Headers`. When the safelisted
 /// values add up to more than 1024 bytes, they all become unsafe. The names
-/// are borrowed from the list: the only allocation is the vector.
+/// are borrowed from the list; up to eight are held without allocating.
 ///
 /// ```
 /// use browser_cors::{HeaderList, Profile, safelist::cors_unsafe_request_header_names};
@@ -406,9 +552,10 @@ pub fn is_no_cors_safelisted_request_header(name: &str, value: &[u8], profile: &
 pub fn cors_unsafe_request_header_names<'a>(
     headers: &'a HeaderList,
     profile: &Profile,
-) -> Vec<&'a str> {
+) -> UnsafeNames<'a> {
     // Every line judged on its own first.
-    let (mut names, repeated) = unsafe_names(|| headers.iter(), profile);
+    let mut names = UnsafeNames::new();
+    let repeated = unsafe_names(|| headers.iter(), profile, &mut names);
     if profile.repeated_request_header == RepeatedRequestHeader::EachOnItsOwn {
         // Firefox lists a name once per unsafe line.
         return names;
@@ -417,7 +564,13 @@ pub fn cors_unsafe_request_header_names<'a>(
         // Chromium and WebKit judge a repeated name by its lines joined
         // with `, `: judge again with the lines joined (rare).
         let entries = headers.combined_ref();
-        return unsafe_names(|| entries.iter().map(|(n, v)| (*n, v.as_ref())), profile).0;
+        names.clear();
+        unsafe_names(
+            || entries.iter().map(|(n, v)| (*n, v.as_ref())),
+            profile,
+            &mut names,
+        );
+        return names;
     }
     // A name some value could never safelist is unsafe whatever its
     // values: listed once.
@@ -425,15 +578,18 @@ pub fn cors_unsafe_request_header_names<'a>(
     names
 }
 
-/// The unsafe names of the entries `entries()` yields, each judged on its
-/// own, sorted (a name on several entries is listed once per entry), and
-/// whether a name some value could safelist is on several entries.
-/// Allocates the returned vector, nothing else.
-fn unsafe_names<'a, 'v, I>(entries: impl Fn() -> I, profile: &Profile) -> (Vec<&'a str>, bool)
+/// Puts in `names` (empty) the unsafe names of the entries `entries()`
+/// yields, each judged on its own, sorted (a name on several entries is
+/// listed once per entry); returns whether a name some value could
+/// safelist is on several entries. Allocates only past eight names.
+fn unsafe_names<'a, 'v, I>(
+    entries: impl Fn() -> I,
+    profile: &Profile,
+    names: &mut UnsafeNames<'a>,
+) -> bool
 where
     I: Iterator<Item = (&'a HeaderName, &'v [u8])>,
 {
-    let mut names: Vec<&'a str> = Vec::new();
     let mut safelisted_size = 0usize;
     let mut seen = 0u16;
     let mut repeated = false;
@@ -446,10 +602,6 @@ where
                 continue;
             }
         }
-        if names.capacity() == 0 {
-            // What the first `push` would reserve, without its growth path.
-            names = Vec::with_capacity(4);
-        }
         names.push(name.as_str());
     }
     if profile
@@ -457,12 +609,15 @@ where
         .is_some_and(|limit| safelisted_size > limit)
     {
         // Every safelisted name becomes unsafe too: that is every name.
-        names = entries().map(|(name, _)| name.as_str()).collect();
+        names.clear();
+        for (name, _) in entries() {
+            names.push(name.as_str());
+        }
     }
     // Equal strings are indistinguishable, so the unstable sort gives the
     // same list as a stable one.
     names.sort_unstable();
-    (names, repeated)
+    repeated
 }
 
 /// Whether `headers` has any [CORS-unsafe request-header name](https://fetch.spec.whatwg.org/#cors-unsafe-request-header-names):
@@ -551,6 +706,26 @@ mod tests {
 
     fn chromium() -> Profile {
         Profile::chromium()
+    }
+
+    #[test]
+    fn unsafe_names_behave_like_a_vec_inline_and_spilled() {
+        for n in [0, 1, 7, 8, 9, 20] {
+            let words: Vec<String> = (0..n).map(|i| format!("x-{}", (i * 7) % 5)).collect();
+            let mut names = UnsafeNames::new();
+            let mut model: Vec<&str> = Vec::new();
+            for w in &words {
+                names.push(w);
+                model.push(w);
+            }
+            assert_eq!(names, model.as_slice(), "{n} names pushed");
+            names.sort_unstable();
+            model.sort_unstable();
+            names.dedup();
+            model.dedup();
+            assert_eq!(names, model.as_slice(), "{n} names sorted and deduplicated");
+            assert_eq!(names.clone(), names);
+        }
     }
 
     #[test]
@@ -965,7 +1140,8 @@ mod tests {
             }
             for p in profiles() {
                 let expected = reference::unsafe_names(&h, &p);
-                proptest::prop_assert_eq!(&cors_unsafe_request_header_names(&h, &p), &expected);
+                let got = cors_unsafe_request_header_names(&h, &p).to_vec();
+                proptest::prop_assert_eq!(&got, &expected);
                 proptest::prop_assert_eq!(has_cors_unsafe_request_headers(&h, &p), !expected.is_empty());
             }
         }
