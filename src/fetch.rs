@@ -434,32 +434,19 @@ impl Fetch {
     /// assert!(fetch.into_outcome().error().is_some());
     /// ```
     pub fn into_outcome(mut self) -> Outcome {
-        if !self.is_done() {
-            self.on_transport_error("the fetch did not finish");
-            if !self.is_done() {
-                self.fail(
-                    CorsError::Network {
-                        detail: "the fetch did not finish".into(),
-                    },
-                    Stage::Network,
-                    None,
-                );
-            }
-        }
+        // Ignored by a finished fetch; ends an unfinished one with a network
+        // error at the stage of its outstanding request.
+        self.on_transport_error("the fetch did not finish");
         match self.state {
             State::Done(outcome) => outcome,
-            // `fail` above always leaves the fetch done.
-            _ => Outcome::NetworkError(NetworkError {
-                reason: CorsError::Network {
+            // Not reachable: `on_transport_error` always ends the fetch.
+            _ => Outcome::NetworkError(self.network_error(
+                CorsError::Network {
                     detail: "the fetch did not finish".into(),
                 },
-                stage: Stage::Network,
-                url: self.initial_url.clone(),
-                initial_url: self.initial_url,
-                origin: self.page.as_str().to_owned(),
-                status: None,
-                engine: self.profile.engine,
-            }),
+                Stage::Network,
+                None,
+            )),
         }
     }
 
@@ -541,17 +528,21 @@ impl Fetch {
     }
 
     fn fail(&mut self, reason: CorsError, stage: Stage, status: Option<u16>) {
-        let url = self.current_url().clone();
-        let initial_url = self.initial_url.clone();
-        self.state = State::Done(Outcome::NetworkError(NetworkError {
+        let error = self.network_error(reason, stage, status);
+        self.state = State::Done(Outcome::NetworkError(error));
+    }
+
+    /// The network error `fetch()` rejects with, at the current URL.
+    fn network_error(&self, reason: CorsError, stage: Stage, status: Option<u16>) -> NetworkError {
+        NetworkError {
             reason,
             stage,
-            url,
-            initial_url,
+            url: self.current_url().clone(),
+            initial_url: self.initial_url.clone(),
             origin: self.page.as_str().to_owned(),
             status,
             engine: self.profile.engine,
-        }));
+        }
     }
 
     fn finish(&mut self, response: Response) {

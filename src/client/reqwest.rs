@@ -36,21 +36,26 @@ impl Transport for ReqwestTransport {
     ) -> Result<http::Response<Bytes>, TransportError> {
         let request =
             ::reqwest::Request::try_from(request).map_err(|e| TransportError(describe(&e)))?;
-        let response = self
-            .client
-            .execute(request)
-            .await
-            .map_err(|e| TransportError(describe(&e)))?;
-        into_http(response).await
+        self.execute(request).await
     }
 
     async fn send_wire(
         &self,
         request: &crate::WireRequest,
     ) -> Result<http::Response<Bytes>, TransportError> {
+        self.execute(wire_to_reqwest(request)?).await
+    }
+}
+
+impl ReqwestTransport {
+    /// Sends `request` and reads the whole response.
+    async fn execute(
+        &self,
+        request: ::reqwest::Request,
+    ) -> Result<http::Response<Bytes>, TransportError> {
         let response = self
             .client
-            .execute(wire_to_reqwest(request)?)
+            .execute(request)
             .await
             .map_err(|e| TransportError(describe(&e)))?;
         into_http(response).await
