@@ -112,6 +112,25 @@ async fn browser_get<T: Transport>(browser: &Browser<T>, url: &str) -> bytes::By
     f.body.unwrap()
 }
 
+/// The request that needs a preflight: `PUT` with `X-Token`.
+fn put_item(url: &str) -> Request {
+    Request::get(url.parse().unwrap())
+        .method("PUT")
+        .header("X-Token", "t")
+        .body("x")
+}
+
+/// A browser over its own reqwest client, recording its trace or not.
+fn browser_over_reqwest(trace: bool) -> Browser<ReqwestTransport> {
+    let browser = Browser::new(
+        ReqwestTransport::from_client(client()),
+        "http://localhost:1",
+    )
+    .unwrap();
+    browser.set_trace(trace);
+    browser
+}
+
 /// For each paired case: total bare time, total browser time, pairs.
 type Pairs = Vec<(&'static str, Duration, Duration, u64)>;
 static PAIRED: Mutex<Pairs> = Mutex::new(Vec::new());
@@ -178,17 +197,8 @@ fn paired(
     profile: &Profile,
 ) {
     let bare = client();
-    let browser = Browser::new(
-        ReqwestTransport::from_client(client()),
-        "http://localhost:1",
-    )
-    .unwrap();
-    let quiet = Browser::new(
-        ReqwestTransport::from_client(client()),
-        "http://localhost:1",
-    )
-    .unwrap();
-    quiet.set_trace(false);
+    let browser = browser_over_reqwest(true);
+    let quiet = browser_over_reqwest(false);
     let page = browser.page_origin().ascii_serialization();
     rt.block_on(async {
         bare_with_browser_headers(&bare, data, &page, profile).await;
@@ -243,45 +253,20 @@ fn overhead(c: &mut Criterion) {
     let data = format!("{base}/data");
     let item = format!("{base}/item");
     let bare = client();
-    let browser = Browser::new(
-        ReqwestTransport::from_client(client()),
-        "http://localhost:1",
-    )
-    .unwrap();
+    let browser = browser_over_reqwest(true);
+    // The same browser state without the trace (a crawler's setting).
+    let quiet = browser_over_reqwest(false);
 
-    // Warm up the connections and the preflight cache.
+    // Warm up the connections and the preflight caches.
     rt.block_on(async {
         let f = browser.fetch(Request::get(data.parse().unwrap())).await;
         f.assert_ok().assert_not_preflighted();
-        let f = browser
-            .fetch(
-                Request::get(item.parse().unwrap())
-                    .method("PUT")
-                    .header("X-Token", "t")
-                    .body("x"),
-            )
-            .await;
-        f.assert_ok().assert_preflighted();
-    });
-
-    // The same browser state without the trace (a crawler's setting).
-    let quiet = Browser::new(
-        ReqwestTransport::from_client(client()),
-        "http://localhost:1",
-    )
-    .unwrap();
-    quiet.set_trace(false);
-    rt.block_on(async {
-        quiet
-            .fetch(
-                Request::get(item.parse().unwrap())
-                    .method("PUT")
-                    .header("X-Token", "t")
-                    .body("x"),
-            )
-            .await
-            .assert_ok()
-            .assert_preflighted();
+        for b in [&browser, &quiet] {
+            b.fetch(put_item(&item))
+                .await
+                .assert_ok()
+                .assert_preflighted();
+        }
     });
     let preflights_before = OPTIONS.load(Ordering::SeqCst);
 
@@ -300,16 +285,10 @@ fn overhead(c: &mut Criterion) {
         b.iter(|| rt.block_on(bare_with_browser_headers(&bare, &data, &page, &profile)))
     });
     group.bench_function("browser_get", |b| {
-        b.iter(|| {
-            rt.block_on(async {
-                let f = browser.fetch(Request::get(data.parse().unwrap())).await;
-                assert!(f.body.is_some());
-                f
-            })
-        })
+        b.iter(|| rt.block_on(browser_get(&browser, &data)))
     });
     group.bench_function("browser_get_no_trace", |b| {
-        b.iter(|| rt.block_on(quiet.fetch(Request::get(data.parse().unwrap()))))
+        b.iter(|| rt.block_on(browser_get(&quiet, &data)))
     });
     group.bench_function("bare_put", |b| {
         b.iter(|| {
@@ -326,64 +305,32 @@ fn overhead(c: &mut Criterion) {
             })
         })
     });
-    group.bench_function("browser_put_cached_preflight", |b| {
-        b.iter(|| {
-            rt.block_on(async {
-                let f = browser
-                    .fetch(
-                        Request::get(item.parse().unwrap())
-                            .method("PUT")
-                            .header("X-Token", "t")
-                            .body("x"),
-                    )
-                    .await;
-                assert!(!f.preflighted());
-                f
+    for (case, through) in [
+        ("browser_put_cached_preflight", &browser),
+        ("browser_put_cached_preflight_no_trace", &quiet),
+    ] {
+        group.bench_function(case, |b| {
+            b.iter(|| {
+                rt.block_on(async {
+                    let f = through.fetch(put_item(&item)).await;
+                    assert!(!f.preflighted());
+                    f
+                })
             })
-        })
-    });
-    group.bench_function("browser_put_cached_preflight_no_trace", |b| {
-        b.iter(|| {
-            rt.block_on(async {
-                let f = quiet
-                    .fetch(
-                        Request::get(item.parse().unwrap())
-                            .method("PUT")
-                            .header("X-Token", "t")
-                            .body("x"),
-                    )
-                    .await;
-                assert!(!f.preflighted());
-                f
-            })
-        })
-    });
+        });
+    }
     // The same two fetches with an in-memory server: what the emulator
     // itself costs, without the network.
     let memory = Browser::new(Canned, "http://localhost:1").unwrap();
     memory.set_trace(false);
-    rt.block_on(
-        memory.fetch(
-            Request::get(item.parse().unwrap())
-                .method("PUT")
-                .header("X-Token", "t"),
-        ),
-    )
-    .assert_ok();
+    rt.block_on(memory.fetch(put_item(&item)))
+        .assert_ok()
+        .assert_preflighted();
     group.bench_function("in_memory_get", |b| {
         b.iter(|| rt.block_on(memory.fetch(Request::get(data.parse().unwrap()))))
     });
     group.bench_function("in_memory_put_cached_preflight", |b| {
-        b.iter(|| {
-            rt.block_on(
-                memory.fetch(
-                    Request::get(item.parse().unwrap())
-                        .method("PUT")
-                        .header("X-Token", "t")
-                        .body("x"),
-                ),
-            )
-        })
+        b.iter(|| rt.block_on(memory.fetch(put_item(&item))))
     });
     paired(&mut group, "paired", &rt, &data, &profile);
     // The same on one thread: client and server share a current-thread
