@@ -26,17 +26,21 @@ async fn within<F: Future>(f: F) -> F::Output {
         .expect("the fetch hung")
 }
 
-#[tokio::test]
-async fn connection_refused_is_a_network_error() {
-    // Bind then drop: the port is (very likely) closed.
+/// A loopback URL on a port nobody listens on: bound, then dropped, so the
+/// port is (very likely) closed.
+fn closed_port_url() -> url::Url {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
+    format!("http://127.0.0.1:{port}/r").parse().unwrap()
+}
+
+#[tokio::test]
+async fn connection_refused_is_a_network_error() {
     let browser = Browser::new(ReqwestTransport::new().unwrap(), PAGE).unwrap();
-    let url = format!("http://127.0.0.1:{port}/r").parse().unwrap();
-    let fetched = within(browser.fetch(Request::get(url))).await;
+    let fetched = within(browser.fetch(Request::get(closed_port_url()))).await;
     let error = fetched.error().expect("a network error");
     assert_eq!(error.stage, Stage::Network);
     assert!(matches!(&error.reason, CorsError::Network { detail } if !detail.is_empty()));
@@ -47,14 +51,8 @@ async fn connection_refused_is_a_network_error() {
 
 #[tokio::test]
 async fn a_preflight_transport_error_is_a_preflight_failure() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
     let browser = Browser::new(ReqwestTransport::new().unwrap(), PAGE).unwrap();
-    let url = format!("http://127.0.0.1:{port}/r").parse().unwrap();
-    let fetched = within(browser.fetch(Request::get(url).method("PUT"))).await;
+    let fetched = within(browser.fetch(Request::get(closed_port_url()).method("PUT"))).await;
     assert_eq!(
         fetched.error().expect("a network error").stage,
         Stage::Preflight
