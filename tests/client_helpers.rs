@@ -40,6 +40,15 @@ fn cookie_of(request: &wiremock::Request) -> Option<String> {
         .map(|v| v.to_str().unwrap().to_owned())
 }
 
+/// A browser whose jar already holds `pre=1` for `server`.
+fn browser_with_cookie(server: &MockServer) -> Browser<ReqwestTransport> {
+    let browser = Browser::new(ReqwestTransport::new().unwrap(), PAGE).unwrap();
+    browser
+        .add_cookie("pre=1; Path=/", &server.uri().parse().unwrap())
+        .unwrap();
+    browser
+}
+
 async fn fetch(browser: &Browser<ReqwestTransport>, url: String, credentials: CredentialsMode) {
     browser
         .fetch(Request::get(url.parse().unwrap()).credentials(credentials))
@@ -71,10 +80,7 @@ async fn include_stores_and_sends_cookies() {
 #[tokio::test]
 async fn omit_neither_stores_nor_sends() {
     let server = cookie_server().await;
-    let browser = Browser::new(ReqwestTransport::new().unwrap(), PAGE).unwrap();
-    browser
-        .add_cookie("pre=1; Path=/", &server.uri().parse().unwrap())
-        .unwrap();
+    let browser = browser_with_cookie(&server);
     fetch(
         &browser,
         format!("{}/login", server.uri()),
@@ -96,10 +102,7 @@ async fn omit_neither_stores_nor_sends() {
 #[tokio::test]
 async fn same_origin_credentials_stay_home_on_a_cross_origin_request() {
     let server = cookie_server().await;
-    let browser = Browser::new(ReqwestTransport::new().unwrap(), PAGE).unwrap();
-    browser
-        .add_cookie("pre=1; Path=/", &server.uri().parse().unwrap())
-        .unwrap();
+    let browser = browser_with_cookie(&server);
     let url = format!("{}/login", server.uri());
     browser
         .fetch(Request::get(url.parse().unwrap()))
@@ -137,10 +140,7 @@ async fn the_preflight_never_carries_cookies() {
         )
         .mount(&server)
         .await;
-    let browser = Browser::new(ReqwestTransport::new().unwrap(), PAGE).unwrap();
-    browser
-        .add_cookie("pre=1; Path=/", &server.uri().parse().unwrap())
-        .unwrap();
+    let browser = browser_with_cookie(&server);
     let url = format!("{}/r", server.uri()).parse().unwrap();
     browser
         .fetch(
