@@ -203,7 +203,7 @@ enum Tainting {
 /// fetch of one [`crate::client::Browser`](crate#) page without a copy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Page {
-    origin: Origin,
+    pub(crate) origin: Origin,
     serialized: Bytes,
 }
 
@@ -213,12 +213,6 @@ impl Page {
             origin: origin.clone(),
             serialized: Bytes::from(origin.ascii_serialization()),
         }
-    }
-
-    /// The origin.
-    #[cfg(feature = "client")]
-    pub(crate) fn origin(&self) -> &Origin {
-        &self.origin
     }
 
     /// The ASCII serialization (`https://app.example`, or `null`).

@@ -235,7 +235,7 @@ impl<T> Browser<T> {
 
     /// The page's origin.
     pub fn page_origin(&self) -> &Origin {
-        self.inner.page.origin()
+        &self.inner.page.origin
     }
 
     /// The engine profile.
@@ -271,10 +271,7 @@ impl<T> Browser<T> {
     /// The trace keeps every exchange until [`Browser::take_trace`] empties
     /// it: a long-running client (a crawler) should take it from time to time.
     pub fn trace(&self) -> Vec<Exchange> {
-        lock(&self.inner.trace)
-            .iter()
-            .flat_map(|fetch| fetch.iter().cloned())
-            .collect()
+        flatten(&lock(&self.inner.trace))
     }
 
     /// Whether the browser records its exchanges in its trace (it does
@@ -294,11 +291,7 @@ impl<T> Browser<T> {
 
     /// Every exchange since the last call, in order; the trace is emptied.
     pub fn take_trace(&self) -> Vec<Exchange> {
-        let taken = std::mem::take(&mut *lock(&self.inner.trace));
-        taken
-            .iter()
-            .flat_map(|fetch| fetch.iter().cloned())
-            .collect()
+        flatten(&std::mem::take(&mut *lock(&self.inner.trace)))
     }
 
     /// Forgets the preflight cache (as a browser restart would).
@@ -438,6 +431,11 @@ impl<T> Browser<T> {
             exchanges,
         }
     }
+}
+
+/// The exchanges of the traced fetches, in order, as one list (a copy).
+fn flatten(fetches: &[Arc<[Exchange]>]) -> Vec<Exchange> {
+    fetches.iter().flat_map(|f| f.iter().cloned()).collect()
 }
 
 /// More than any fetch needs: 20 redirects, each with a preflight, and the last hop.
