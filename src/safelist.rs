@@ -514,12 +514,6 @@ impl<const N: usize> PartialEq<[&str; N]> for UnsafeNames<'_> {
     }
 }
 
-impl PartialEq<[&str]> for UnsafeNames<'_> {
-    fn eq(&self, other: &[&str]) -> bool {
-        **self == *other
-    }
-}
-
 impl PartialEq<&[&str]> for UnsafeNames<'_> {
     fn eq(&self, other: &&[&str]) -> bool {
         **self == **other
