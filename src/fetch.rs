@@ -53,7 +53,7 @@ use crate::redirect::{
     rewritten_method,
 };
 use crate::request::{CredentialsMode, Mode, RedirectMode, Request};
-use crate::response::{Response, ResponseType, filtered};
+use crate::response::{Response, ResponseType, filtered, without_fragment};
 use crate::safelist::{
     cors_unsafe_request_header_names, is_cors_safelisted_method, is_forbidden_method,
     is_forbidden_request_header, is_no_cors_safelisted_request_header, normalize_method,
@@ -89,7 +89,7 @@ pub struct WireRequest {
     pub kind: RequestKind,
     /// The method.
     pub method: Method,
-    /// The URL (with its fragment; send without it).
+    /// The URL (with its fragment; [`WireRequest::url_to_send`] drops it).
     pub url: Url,
     /// The headers, in the browser's order.
     pub headers: HeaderList,
@@ -113,8 +113,7 @@ impl WireRequest {
     /// assert_eq!(http_req.headers()["origin"], "https://app.test");
     /// ```
     pub fn to_http(&self) -> Result<http::Request<Bytes>, InputError> {
-        let mut url = self.url.clone();
-        url.set_fragment(None);
+        let url = self.url_to_send();
         let uri = http::Uri::try_from(url.as_str()).map_err(|e| InputError::Url {
             input: url.to_string(),
             reason: e.to_string(),
@@ -124,6 +123,19 @@ impl WireRequest {
         *request.uri_mut() = uri;
         *request.headers_mut() = self.headers.to_header_map()?;
         Ok(request)
+    }
+
+    /// The URL as it goes on the wire: without its fragment.
+    ///
+    /// ```
+    /// # use browser_cors::{Action, Fetch, PreflightCache, Profile, Request, origin::parse_origin};
+    /// # let page = parse_origin("https://app.test").unwrap();
+    /// let mut fetch = Fetch::new(&Profile::chromium(), &page, Request::get("https://api.test/a#top".parse().unwrap()));
+    /// let Action::Send(req) = fetch.poll(&mut PreflightCache::default(), std::time::Instant::now()) else { panic!() };
+    /// assert_eq!(req.url_to_send().as_str(), "https://api.test/a");
+    /// ```
+    pub fn url_to_send(&self) -> Url {
+        without_fragment(&self.url)
     }
 
     /// The value of a header, as a string (lossy), for assertions.
@@ -400,15 +412,7 @@ impl Fetch {
 
     /// The current URL as a preflight cache key: without its fragment.
     fn cache_url(&self) -> String {
-        let url = self.current_url();
-        match url.fragment() {
-            Some(_) => {
-                let mut u = url.clone();
-                u.set_fragment(None);
-                u.to_string()
-            }
-            None => url.as_str().to_owned(),
-        }
+        without_fragment(self.current_url()).into()
     }
 
     /// Whether the fetch is over.

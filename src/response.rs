@@ -94,8 +94,9 @@ impl Response {
     }
 }
 
-/// The response's URL as `Response.url` shows it: the fragment dropped.
-pub(crate) fn response_url(url: &Url) -> Url {
+/// A URL without its fragment: what goes on the wire, and what
+/// `Response.url` shows.
+pub(crate) fn without_fragment(url: &Url) -> Url {
     let mut u = url.clone();
     u.set_fragment(None);
     u
@@ -132,7 +133,7 @@ pub(crate) fn filtered(
     redirected: bool,
     credentials: CredentialsMode,
 ) -> Response {
-    let last = Some(response_url(url));
+    let last = Some(without_fragment(url));
     match response_type {
         ResponseType::Basic => Response {
             response_type,

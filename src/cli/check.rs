@@ -255,8 +255,7 @@ pub fn render(
     ));
     let indent = "                   ";
     for e in fetched.exchanges.iter() {
-        let mut url = e.request.url.clone();
-        url.set_fragment(None);
+        let url = e.request.url_to_send();
         let tag = if e.request.kind == RequestKind::Preflight {
             style.dim("  (preflight)")
         } else {

@@ -68,9 +68,7 @@ impl ReqwestTransport {
 pub(crate) fn wire_to_reqwest(
     request: &crate::WireRequest,
 ) -> Result<::reqwest::Request, TransportError> {
-    let mut url = request.url.clone();
-    url.set_fragment(None);
-    let mut out = ::reqwest::Request::new(request.method.clone(), url);
+    let mut out = ::reqwest::Request::new(request.method.clone(), request.url_to_send());
     *out.headers_mut() = request
         .headers
         .to_header_map()
