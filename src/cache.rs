@@ -259,7 +259,7 @@ impl PreflightCache {
                 .any(|(h, _)| h.eq_ignore_ascii_case(name))
                 || (wildcard(&entry.headers)
                     && (!name.eq_ignore_ascii_case("authorization")
-                        || profile.authorization_wildcard
+                        || profile.cache.authorization_wildcard
                             == crate::profile::AuthorizationWildcard::Covered))
         });
         let credentials_ok = entry.credentials || !include;
@@ -532,10 +532,33 @@ mod tests {
             &mut c,
             &p,
             Method::DELETE,
+            &["x-a"],
+            CredentialsMode::Omit,
+            t0
+        ));
+        // Chromium's cached `*` does not cover Authorization
+        // (misc/star-cache-then-authorization in chromium-156-gate.json);
+        // WebKit's does.
+        assert!(!hit(
+            &mut c,
+            &p,
+            Method::DELETE,
             &["x-a", "authorization"],
             CredentialsMode::Omit,
             t0
         ));
+        let w = Profile::webkit();
+        let mut cw = PreflightCache::new(8);
+        cw.store(&w, O, U, &result(&["*"], &["*"], 600, false), t0);
+        assert!(hit(
+            &mut cw,
+            &w,
+            Method::DELETE,
+            &["x-a", "authorization"],
+            CredentialsMode::Omit,
+            t0
+        ));
+        c.store(&p, O, U, &result(&["*"], &["*"], 600, false), t0);
         assert!(!hit(
             &mut c,
             &p,

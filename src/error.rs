@@ -9,6 +9,8 @@ use std::fmt;
 
 use url::Url;
 
+use crate::corp::CorpBlock;
+use crate::local_network::{AddressSpace, LocalNetworkBlock};
 use crate::profile::Engine;
 
 /// Bad input given to the crate (not a browser refusal): what was wrong.
@@ -185,6 +187,24 @@ pub enum CorsError {
         /// What the transport said.
         detail: String,
     },
+    /// A secure page's request to an insecure `http:` URL
+    /// ([mixed content](https://w3c.github.io/webappsec-mixed-content/)); nothing was sent.
+    MixedContent,
+    /// [Local Network Access](https://wicg.github.io/local-network-access/):
+    /// a public page reaching a more private address space without the
+    /// permission; nothing was sent to that address.
+    LocalNetworkAccess {
+        /// Why: denied, insecure page, or a prompt nobody answers.
+        block: LocalNetworkBlock,
+        /// The target's address space.
+        target: AddressSpace,
+    },
+    /// The response's `Cross-Origin-Resource-Policy` (or the page's
+    /// `Cross-Origin-Embedder-Policy`) forbids this page to load it.
+    ResourcePolicy {
+        /// Which rule.
+        block: CorpBlock,
+    },
 }
 
 impl CorsError {
@@ -229,6 +249,9 @@ impl CorsError {
             CorsError::TooManyRedirects => "TooManyRedirects",
             CorsError::InvalidRedirectLocation { .. } => "InvalidRedirectLocation",
             CorsError::Network { .. } => "Network",
+            CorsError::MixedContent => "MixedContent",
+            CorsError::LocalNetworkAccess { .. } => "LocalNetworkAccess",
+            CorsError::ResourcePolicy { .. } => "ResourcePolicy",
         }
     }
 
@@ -416,6 +439,14 @@ impl NetworkError {
             CorsError::RedirectDisallowedByMode => format!("Fetch API cannot load {}. Redirect was blocked because the request's redirect mode is 'error'.", self.initial_url),
             CorsError::InvalidRedirectLocation { location } => format!("GET {} net::ERR_INVALID_REDIRECT (Location: '{}')", self.url, encode_hint(location)),
             CorsError::Network { detail } => format!("GET {} net::ERR_FAILED ({detail})", self.url),
+            CorsError::MixedContent => format!("Mixed Content: The page at '{}/' was loaded over HTTPS, but requested an insecure resource '{}'. This request has been blocked; the content must be served over HTTPS.", self.origin, self.url),
+            CorsError::LocalNetworkAccess { block: LocalNetworkBlock::InsecureContext, target } => cors(format!("The request client is not a secure context and the resource is in more-private address space `{}`.", target.as_str())),
+            CorsError::LocalNetworkAccess { target, .. } => cors(format!("Permission was denied for this request to access the `{}` address space.", target.as_str())),
+            CorsError::ResourcePolicy { block } => format!("GET {} net::ERR_BLOCKED_BY_RESPONSE.{}", self.url, match block {
+                CorpBlock::NotSameOrigin => "NotSameOrigin",
+                CorpBlock::NotSameSite => "NotSameSite",
+                CorpBlock::NotSameOriginAfterDefaultedByCoep => "NotSameOriginAfterDefaultedToSameOriginByCoep",
+            }),
             _ => self.script_message(),
         }
     }
@@ -480,6 +511,24 @@ impl NetworkError {
                 "{} Status code: {status}.",
                 blocked("CORS request did not succeed".into())
             ),
+            CorsError::MixedContent => {
+                format!("Blocked loading mixed active content “{}”", self.url)
+            }
+            CorsError::LocalNetworkAccess {
+                block: LocalNetworkBlock::AwaitingPermission,
+                ..
+            } => format!(
+                "{} is waiting for the user to allow access to the local network (the permission prompt is open; fetch() has not settled).",
+                self.origin
+            ),
+            CorsError::LocalNetworkAccess { target, .. } => blocked(format!(
+                "local network access to the {} address space was denied",
+                target.as_str()
+            )),
+            CorsError::ResourcePolicy { .. } => format!(
+                "The resource at “{}” was blocked due to its Cross-Origin-Resource-Policy header (or lack thereof). See https://developer.mozilla.org/docs/Web/HTTP/Cross-Origin_Resource_Policy_(CORP)#",
+                self.url
+            ),
             _ => self.script_message(),
         }
     }
@@ -529,6 +578,18 @@ impl NetworkError {
             }
             CorsError::RedirectContainsCredentials { location } => {
                 format!("redirection URL {location} has credentials")
+            }
+            CorsError::MixedContent => {
+                return format!(
+                    "[blocked] The page at {}/ requested insecure content from {}. This content was blocked and must be served over HTTPS.",
+                    self.origin, self.url
+                );
+            }
+            CorsError::ResourcePolicy { .. } => {
+                return format!(
+                    "Cancelled load to {} because it violates the resource's Cross-Origin-Resource-Policy response header.",
+                    self.url
+                );
             }
             _ => return self.script_message(),
         };

@@ -39,14 +39,19 @@ use url::{Origin, Url};
 
 use crate::cache::PreflightCache;
 use crate::check::cors_check;
+use crate::cookie::{CookieContext, CookieJar, CookieNote, date_header};
+use crate::corp;
 use crate::error::{CorsError, InputError, NetworkError, Stage};
 use crate::headers::HeaderList;
+use crate::local_network;
+use crate::mixed_content;
 use crate::origin::{FetchSite, is_potentially_trustworthy, url_is_same_origin};
+use crate::page::{InsecureRequests, Page};
 use crate::preflight::{needs_preflight_for, validate};
 use crate::profile::{
-    FetchMetadata, HeaderBytesOnWire, PreflightAfterRedirect, PreflightNamesAfterRedirect,
-    PreflightOriginAfterRedirect, PreflightUserAgent, Profile, RedirectCredentials,
-    RepeatedRequestHeader, UserinfoRedirect,
+    EmptyLocation, FetchMetadata, HeaderBytesOnWire, PartialContentLength, PreflightAfterRedirect,
+    PreflightNamesAfterRedirect, PreflightOriginAfterRedirect, PreflightUserAgent, Profile,
+    RedirectCredentials, RepeatedRequestHeader, UserinfoRedirect,
 };
 use crate::redirect::{
     MAX_REDIRECTS, drop_body_headers, has_credentials, is_redirect_status, location_url,
@@ -210,30 +215,6 @@ enum Tainting {
     Opaque,
 }
 
-/// The page a fetch starts from: its origin, and that origin serialized once
-/// (it goes into `Origin` headers, cache keys and errors). Shared by every
-/// fetch of one [`crate::client::Browser`](crate#) page without a copy.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Page {
-    pub(crate) origin: Origin,
-    serialized: Bytes,
-}
-
-impl Page {
-    pub(crate) fn new(origin: &Origin) -> Page {
-        Page {
-            origin: origin.clone(),
-            serialized: Bytes::from(origin.ascii_serialization()),
-        }
-    }
-
-    /// The ASCII serialization (`https://app.example`, or `null`).
-    pub(crate) fn as_str(&self) -> &str {
-        // An ASCII serialization is always UTF-8.
-        std::str::from_utf8(&self.serialized).unwrap_or("null")
-    }
-}
-
 /// One `fetch()` in progress: a sans-IO state machine.
 ///
 /// Call [`Fetch::poll`] for the next [`Action`]; when it says
@@ -265,6 +246,72 @@ pub struct Fetch {
     start_credentials: bool,
     state: State,
     trace: Vec<WireRequest>,
+    /// Cookies withheld or refused along the way.
+    cookie_notes: Vec<CookieNote>,
+}
+
+/// What outlives one fetch and the machine reads and updates: the preflight
+/// cache and, when the machine decides cookies, the cookie jar. Implemented
+/// by [`PreflightCache`] alone (cookies are then the caller's business: the
+/// machine only says [`WireRequest::credentials`]) and by [`BrowserState`].
+pub trait Store: sealed::Sealed {
+    /// The cache and the jar.
+    #[doc(hidden)]
+    fn parts(&mut self) -> (&mut PreflightCache, Option<&mut CookieJar>);
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for crate::cache::PreflightCache {}
+    impl Sealed for super::BrowserState {}
+}
+
+impl Store for PreflightCache {
+    fn parts(&mut self) -> (&mut PreflightCache, Option<&mut CookieJar>) {
+        (self, None)
+    }
+}
+
+/// A browser profile's state: its preflight cache and its cookie jar. With
+/// it, the machine attaches the `Cookie` header itself and stores each
+/// response's `Set-Cookie` lines, by the engine's cookie rules.
+///
+/// ```
+/// use browser_cors::{Action, BrowserState, Fetch, Profile, Request, CredentialsMode, origin::parse_origin};
+/// let profile = Profile::chromium();
+/// let mut state = BrowserState::new(&profile);
+/// let api = url::Url::parse("https://api.other.test/r").unwrap();
+/// state.cookies.store_first_party(&api, b"sid=1; SameSite=None; Secure", std::time::Instant::now());
+/// let page = parse_origin("https://app.test").unwrap();
+/// let request = Request::get(api).credentials(CredentialsMode::Include);
+/// let mut fetch = Fetch::new(&profile, &page, request);
+/// let Action::Send(req) = fetch.poll(&mut state, std::time::Instant::now()) else { panic!() };
+/// // Chromium 156 blocks third-party cookies: none is sent, and the machine says why.
+/// assert_eq!(req.header("cookie"), None);
+/// assert!(fetch.cookie_notes()[0].to_string().contains("third-party cookies are blocked"));
+/// ```
+#[derive(Debug, Clone)]
+pub struct BrowserState {
+    /// The preflight cache.
+    pub preflight_cache: PreflightCache,
+    /// The cookie jar.
+    pub cookies: CookieJar,
+}
+
+impl BrowserState {
+    /// An empty state sized and ruled by `profile`.
+    pub fn new(profile: &crate::Profile) -> BrowserState {
+        BrowserState {
+            preflight_cache: PreflightCache::new(profile.cache.capacity),
+            cookies: CookieJar::new(profile),
+        }
+    }
+}
+
+impl Store for BrowserState {
+    fn parts(&mut self) -> (&mut PreflightCache, Option<&mut CookieJar>) {
+        (&mut self.preflight_cache, Some(&mut self.cookies))
+    }
 }
 
 const BODY_CONTENT_TYPE: &[u8] = b"text/plain;charset=UTF-8";
@@ -282,6 +329,21 @@ impl Fetch {
     /// [`Fetch::poll`] return the network error, with nothing sent.
     pub fn new(profile: &Profile, page_origin: &Origin, request: Request) -> Fetch {
         Fetch::for_page(profile, &Arc::new(Page::new(page_origin)), request)
+    }
+
+    /// Starts a `fetch()` from `page`, with its policies (COEP,
+    /// `upgrade-insecure-requests`), address space and permissions.
+    ///
+    /// ```
+    /// use browser_cors::{Action, Fetch, Page, PreflightCache, Profile, Request};
+    /// let page = Page::parse("https://app.test").unwrap();
+    /// let mut fetch = Fetch::from_page(&Profile::chromium(), &page, Request::get("http://api.test/".parse().unwrap()));
+    /// // An https page may not fetch plain http: blocked before anything is sent.
+    /// let Action::Done(outcome) = fetch.poll(&mut PreflightCache::default(), std::time::Instant::now()) else { panic!() };
+    /// assert_eq!(outcome.error().unwrap().reason.code(), "MixedContent");
+    /// ```
+    pub fn from_page(profile: &Profile, page: &Page, request: Request) -> Fetch {
+        Fetch::for_page(profile, &Arc::new(page.clone()), request)
     }
 
     /// [`Fetch::new`] for a page whose serialization is already known.
@@ -316,6 +378,7 @@ impl Fetch {
             start_credentials: false,
             state: State::Ready,
             trace: Vec::new(),
+            cookie_notes: Vec::new(),
         };
         if let Err(reason) = fetch.construct(&method, &headers) {
             fetch.fail(reason, Stage::Request, None);
@@ -384,15 +447,19 @@ impl Fetch {
             self.headers
                 .set(http::header::CONTENT_TYPE, BODY_CONTENT_TYPE);
         }
-        if self.mode == Mode::NoCors && self.redirect != RedirectMode::Follow {
-            return Err(CorsError::NoCorsRedirectMode);
-        }
         Ok(())
     }
 
     /// Every request sent so far, in order (preflights included).
     pub fn trace(&self) -> &[WireRequest] {
         &self.trace
+    }
+
+    /// Cookies that matched a request but were not sent, and `Set-Cookie`
+    /// lines that were not stored, with the reason (only when the machine
+    /// decides cookies, with a [`BrowserState`]).
+    pub fn cookie_notes(&self) -> &[CookieNote] {
+        &self.cookie_notes
     }
 
     /// The profile this fetch follows.
@@ -449,7 +516,17 @@ impl Fetch {
     }
 
     /// The next action. While a request is outstanding, it is returned again.
-    pub fn poll(&mut self, cache: &mut PreflightCache, now: Instant) -> Action {
+    pub fn poll<S: Store + ?Sized>(&mut self, store: &mut S, now: Instant) -> Action {
+        let (cache, jar) = store.parts();
+        self.poll_parts(cache, jar, now)
+    }
+
+    fn poll_parts(
+        &mut self,
+        cache: &mut PreflightCache,
+        jar: Option<&mut CookieJar>,
+        now: Instant,
+    ) -> Action {
         match &self.state {
             State::Done(outcome) => return Action::Done(outcome.clone()),
             State::Preflight { .. } | State::Actual => {
@@ -460,6 +537,9 @@ impl Fetch {
             State::Ready => {}
         }
         self.main_fetch(cache, now);
+        if let Some(jar) = jar {
+            self.attach_cookies(jar, now);
+        }
         // The outstanding request is the last one of the trace.
         match (&self.state, self.trace.last()) {
             (State::Done(outcome), _) => Action::Done(outcome.clone()),
@@ -473,7 +553,7 @@ impl Fetch {
                     Stage::Network,
                     None,
                 );
-                self.poll(cache, now)
+                self.poll_parts(cache, None, now)
             }
         }
     }
@@ -498,31 +578,52 @@ impl Fetch {
 
     /// Gives the machine the response head of the outstanding request.
     /// Calls in any other state are ignored.
-    pub fn on_response<B>(
+    pub fn on_response<B, S: Store + ?Sized>(
         &mut self,
         response: &http::Response<B>,
-        cache: &mut PreflightCache,
+        store: &mut S,
         now: Instant,
     ) {
-        self.on_response_head(response.status(), response.headers(), cache, now);
+        self.on_response_head(response.status(), response.headers(), store, now);
     }
 
     /// [`Fetch::on_response`] with the status and headers given separately.
-    pub fn on_response_head(
+    pub fn on_response_head<S: Store + ?Sized>(
         &mut self,
         status: StatusCode,
         headers: &HeaderMap,
-        cache: &mut PreflightCache,
+        store: &mut S,
         now: Instant,
     ) {
+        let (cache, jar) = store.parts();
         let state = std::mem::replace(&mut self.state, State::Ready);
         match state {
             State::Preflight { names, origin } => {
                 self.on_preflight_response(status, headers, &names, &origin, cache, now)
             }
-            State::Actual => self.on_actual_response(status, headers, cache),
+            State::Actual => self.on_actual_response(status, headers, cache, jar, now),
             other => self.state = other,
         }
+    }
+
+    /// Puts the jar's cookies on the request just queued, when it carries
+    /// credentials ([RFC 6265bis § 5.8](https://httpwg.org/http-extensions/draft-ietf-httpbis-rfc6265bis.html#name-retrieval-model)).
+    fn attach_cookies(&mut self, jar: &CookieJar, now: Instant) {
+        if !matches!(self.state, State::Actual) {
+            return;
+        }
+        let Some(request) = self.trace.last_mut() else {
+            return;
+        };
+        if request.credentials != Credentials::Include {
+            return;
+        }
+        let ctx = CookieContext::new(&self.page.origin, &request.url, &self.profile.cookies);
+        let (header, notes) = jar.cookie_header(&request.url, &ctx, now);
+        if let Some(value) = header {
+            request.headers.set(http::header::COOKIE, value);
+        }
+        self.cookie_notes.extend(notes);
     }
 
     fn fail(&mut self, reason: CorsError, stage: Stage, status: Option<u16>) {
@@ -537,7 +638,7 @@ impl Fetch {
             stage,
             url: self.current_url().clone(),
             initial_url: self.initial_url.clone(),
-            origin: self.page.as_str().to_owned(),
+            origin: self.page.origin_str().to_owned(),
             status,
             engine: self.profile.engine,
         }
@@ -552,7 +653,7 @@ impl Fetch {
         if self.tainted {
             "null"
         } else {
-            self.page.as_str()
+            self.page.origin_str()
         }
     }
 
@@ -561,18 +662,21 @@ impl Fetch {
         if self.tainted {
             Bytes::from_static(b"null")
         } else {
-            self.page.serialized.clone()
+            self.page.serialized().clone()
         }
     }
 
     /// [Main fetch](https://fetch.spec.whatwg.org/#main-fetch) for the current URL.
     fn main_fetch(&mut self, cache: &mut PreflightCache, now: Instant) {
-        let url = self.current_url();
         let stage = if self.redirect_count > 0 {
             Stage::Redirect
         } else {
             Stage::Request
         };
+        if let Err(reason) = self.gate() {
+            return self.fail(reason, stage, None);
+        }
+        let url = self.current_url();
         if !self.tainted
             && url_is_same_origin(&self.page.origin, url)
             && self.tainting == Tainting::Basic
@@ -582,6 +686,10 @@ impl Fetch {
         match self.mode {
             Mode::SameOrigin => self.fail(CorsError::DisallowedByMode, stage, None),
             Mode::NoCors => {
+                // Main fetch's no-cors branch: only `follow` may leave the origin.
+                if self.redirect != RedirectMode::Follow {
+                    return self.fail(CorsError::NoCorsRedirectMode, stage, None);
+                }
                 self.tainting = Tainting::Opaque;
                 self.send_actual();
             }
@@ -620,7 +728,7 @@ impl Fetch {
                     let key_url = self.cache_url();
                     if !cache.lookup(
                         &self.profile,
-                        self.page.as_str(),
+                        self.page.origin_str(),
                         &key_url,
                         &self.method,
                         &names,
@@ -635,6 +743,36 @@ impl Fetch {
                 self.send_actual();
             }
         }
+    }
+
+    /// Main fetch's gates before anything is sent to the current URL:
+    /// [upgrade-insecure-requests](https://w3c.github.io/webappsec-upgrade-insecure-requests/#upgrade-request),
+    /// [mixed content](https://w3c.github.io/webappsec-mixed-content/#should-block-fetch)
+    /// and [Local Network Access](https://wicg.github.io/local-network-access/).
+    fn gate(&mut self) -> Result<(), CorsError> {
+        if self.page.insecure_requests == InsecureRequests::Upgrade {
+            if let Some(up) = mixed_content::upgraded(self.current_url()) {
+                match self.redirects.last_mut() {
+                    Some(last) => *last = up,
+                    None => self.initial_url = up,
+                }
+            }
+        }
+        let url = self.current_url();
+        if mixed_content::page_restricts_mixed_content(&self.page.origin)
+            && mixed_content::is_blocked(url, &self.profile.mixed_content)
+        {
+            return Err(CorsError::MixedContent);
+        }
+        let target = self.page.target_address_space(url);
+        local_network::check(
+            self.page.address_space(),
+            self.page.is_secure_context(),
+            target,
+            &self.page.permissions,
+            &self.profile.local_network,
+        )
+        .map_err(|block| CorsError::LocalNetworkAccess { block, target })
     }
 
     /// Adds `Sec-Fetch-*` for a request to `url` with the given site.
@@ -658,7 +796,7 @@ impl Fetch {
         let url = self.current_url().clone();
         let origin = match self.profile.preflight_origin_after_redirect {
             PreflightOriginAfterRedirect::Tainted => self.origin_header(),
-            PreflightOriginAfterRedirect::PageOrigin => self.page.serialized.clone(),
+            PreflightOriginAfterRedirect::PageOrigin => self.page.serialized().clone(),
         };
         let mut headers = HeaderList::new();
         headers.set(http::header::ACCEPT, "*/*");
@@ -773,7 +911,8 @@ impl Fetch {
                         && self.profile.redirect_credentials == RedirectCredentials::DecidedAtStart
                         && self.start_credentials)
             }
-        };
+        } && !(self.tainting == Tainting::Opaque
+            && corp::omits_credentials(self.page.embedder_policy, &self.profile.corp));
         let request = WireRequest {
             kind: RequestKind::Actual,
             method: self.method.clone(),
@@ -818,7 +957,7 @@ impl Fetch {
         );
         if let Some(result) = &validation.cacheable {
             let url = self.cache_url();
-            cache.store(&self.profile, self.page.as_str(), &url, result, now);
+            cache.store(&self.profile, self.page.origin_str(), &url, result, now);
         }
         match validation.outcome {
             Ok(()) => {
@@ -834,10 +973,12 @@ impl Fetch {
         status: StatusCode,
         headers: &HeaderMap,
         cache: &mut PreflightCache,
+        jar: Option<&mut CookieJar>,
+        now: Instant,
     ) {
         let code = Some(status.as_u16());
         let location = if is_redirect_status(status) {
-            location_url(headers, self.current_url())
+            self.location(headers)
         } else {
             None
         };
@@ -846,7 +987,7 @@ impl Fetch {
         } else {
             Stage::Response
         };
-        if self.tainting == Tainting::Cors {
+        let checked = if self.tainting == Tainting::Cors {
             let credentials = if location.is_some()
                 && self.profile.redirect_credentials == RedirectCredentials::DecidedAtStart
                 && self.start_credentials
@@ -855,20 +996,59 @@ impl Fetch {
             } else {
                 self.credentials
             };
-            if let Err(e) = cors_check(
+            cors_check(
                 headers,
                 self.origin_value(),
                 credentials,
                 self.profile.engine,
+            )
+        } else {
+            Ok(())
+        };
+        if let Some(jar) = jar {
+            self.store_cookies(jar, headers, checked.is_err(), now);
+        }
+        if let Err(e) = checked {
+            if self.profile.cache.drop_on_actual_failure {
+                let url = self.cache_url();
+                cache.remove(self.page.origin_str(), &url);
+            }
+            return self.fail(e, stage, code);
+        }
+        if self.tainting == Tainting::Opaque {
+            let includes_credentials = self
+                .trace
+                .last()
+                .is_some_and(|r| r.credentials == Credentials::Include);
+            if let Err(block) = corp::check(
+                &self.page.origin,
+                self.current_url(),
+                headers,
+                self.page.embedder_policy,
+                includes_credentials,
+                &self.profile.corp,
             ) {
-                if self.profile.cache.drop_on_actual_failure {
-                    let url = self.cache_url();
-                    cache.remove(self.page.as_str(), &url);
-                }
-                return self.fail(e, stage, code);
+                return self.fail(CorsError::ResourcePolicy { block }, stage, code);
             }
         }
         let Some(location) = location else {
+            let partial_length = (status == StatusCode::PARTIAL_CONTENT
+                && self.profile.partial_content_length == PartialContentLength::FromContentRange
+                && !headers.contains_key(http::header::CONTENT_LENGTH))
+            .then(|| content_range_length(headers))
+            .flatten();
+            let with_length;
+            let headers = match partial_length {
+                Some(n) => {
+                    with_length = {
+                        let mut h = headers.clone();
+                        h.insert(http::header::CONTENT_LENGTH, http::HeaderValue::from(n));
+                        h
+                    };
+                    &with_length
+                }
+                None => headers,
+            };
             let response_type = match self.tainting {
                 Tainting::Basic => ResponseType::Basic,
                 Tainting::Cors => ResponseType::Cors,
@@ -908,6 +1088,59 @@ impl Fetch {
                 ),
             },
         }
+    }
+
+    /// The response's [location URL](https://fetch.spec.whatwg.org/#concept-response-location-url),
+    /// with the engine's reading of an empty `Location`.
+    fn location(&self, headers: &HeaderMap) -> Option<Result<Url, String>> {
+        let empty = headers
+            .get(http::header::LOCATION)
+            .is_some_and(|v| crate::headers::trim_tab_space(v.as_bytes()).is_empty());
+        if empty {
+            match (self.profile.empty_location, self.redirect) {
+                (_, RedirectMode::Manual) | (EmptyLocation::SameUrl, _) => {}
+                (EmptyLocation::NotARedirect, _) => return None,
+                (EmptyLocation::FailWhenFollowed, RedirectMode::Follow) => {
+                    return Some(Err(String::new()));
+                }
+                (EmptyLocation::FailWhenFollowed, _) => return None,
+            }
+        }
+        location_url(headers, self.current_url())
+    }
+
+    /// Stores the `Set-Cookie` lines of the response to the outstanding
+    /// request, when it carried credentials. The standard stores them before
+    /// the CORS check; whether a failed check drops them is an engine fact.
+    fn store_cookies(
+        &mut self,
+        jar: &mut CookieJar,
+        headers: &HeaderMap,
+        cors_failed: bool,
+        now: Instant,
+    ) {
+        let Some(request) = self.trace.last() else {
+            return;
+        };
+        if request.credentials != Credentials::Include
+            || !headers.contains_key(http::header::SET_COOKIE)
+        {
+            return;
+        }
+        let ctx = CookieContext::new(&self.page.origin, &request.url, &self.profile.cookies);
+        let lines = headers
+            .get_all(http::header::SET_COOKIE)
+            .iter()
+            .map(|v| v.as_bytes());
+        let notes = jar.store_response(
+            &request.url,
+            lines,
+            &ctx,
+            cors_failed,
+            date_header(headers),
+            now,
+        );
+        self.cookie_notes.extend(notes);
     }
 
     /// [HTTP-redirect fetch](https://fetch.spec.whatwg.org/#http-redirect-fetch), steps 5–19.
@@ -967,6 +1200,15 @@ impl Fetch {
         self.preflight_passed = false;
         self.state = State::Ready;
     }
+}
+
+/// The length a `Content-Range: bytes first-last/complete` value gives.
+fn content_range_length(headers: &HeaderMap) -> Option<u64> {
+    let value = headers.get(http::header::CONTENT_RANGE)?.to_str().ok()?;
+    let range = value.trim().strip_prefix("bytes ")?.split('/').next()?;
+    let (first, last) = range.split_once('-')?;
+    let (first, last): (u64, u64) = (first.trim().parse().ok()?, last.trim().parse().ok()?);
+    last.checked_sub(first)?.checked_add(1)
 }
 
 #[cfg(test)]

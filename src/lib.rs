@@ -52,14 +52,19 @@ pub mod check;
 #[cfg(feature = "client")]
 pub mod client;
 pub mod conformance;
+pub mod cookie;
+pub mod corp;
 pub mod error;
 pub mod fetch;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod headers;
+pub mod local_network;
 pub mod mime;
+pub mod mixed_content;
 pub mod origin;
+pub mod page;
 pub mod preflight;
 pub mod profile;
 pub mod range;
@@ -69,9 +74,15 @@ pub mod response;
 pub mod safelist;
 
 pub use cache::PreflightCache;
+pub use cookie::{CookieJar, CookieNote};
+pub use corp::EmbedderPolicy;
 pub use error::{CorsError, InputError, NetworkError, Stage};
-pub use fetch::{Action, Credentials, Fetch, Outcome, RequestKind, WireRequest};
+pub use fetch::{
+    Action, BrowserState, Credentials, Fetch, Outcome, RequestKind, Store, WireRequest,
+};
 pub use headers::HeaderList;
+pub use local_network::{AddressSpace, LocalNetworkPermissions, PermissionState};
+pub use page::{InsecureRequests, Page};
 pub use profile::{Engine, Profile};
 pub use request::{CredentialsMode, Mode, RedirectMode, Request};
 pub use response::{Response, ResponseType};

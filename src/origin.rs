@@ -84,6 +84,12 @@ fn registrable(domain: &str) -> &[u8] {
         .unwrap_or(domain.as_bytes())
 }
 
+/// Whether a domain is itself a public suffix (`com`, `github.io`, `test`):
+/// it has no registrable domain of its own.
+pub(crate) fn is_public_suffix(domain: &str) -> bool {
+    PUBLIC_SUFFIXES.domain(domain.as_bytes()).is_none()
+}
+
 fn borrow_host(host: &Host<String>) -> Host<&str> {
     match host {
         Host::Domain(d) => Host::Domain(d.as_str()),
@@ -208,6 +214,67 @@ impl FetchSite {
             FetchSite::CrossSite
         }
     }
+}
+
+/// Whether same-site comparisons look at the scheme: [schemelessly same
+/// site](https://html.spec.whatwg.org/multipage/browsers.html#schemelessly-same-site)
+/// or [same site](https://html.spec.whatwg.org/multipage/browsers.html#same-site)
+/// (`http://a.test` and `https://a.test` are cross-site under the second).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SiteScheme {
+    /// Only the registrable domain (or the host) counts.
+    Schemeless,
+    /// The scheme counts too.
+    Schemeful,
+}
+
+/// Whether `url` is same site with `origin`, with or without the scheme.
+///
+/// ```
+/// use browser_cors::origin::{parse_origin, url_same_site, SiteScheme};
+/// let page = parse_origin("http://app.test").unwrap();
+/// let api = url::Url::parse("https://api.app.test/").unwrap();
+/// assert!(url_same_site(&page, &api, SiteScheme::Schemeless));
+/// assert!(!url_same_site(&page, &api, SiteScheme::Schemeful));
+/// ```
+pub fn url_same_site(origin: &Origin, url: &Url, scheme: SiteScheme) -> bool {
+    let Origin::Tuple(s, host, _) = origin else {
+        return false;
+    };
+    if scheme == SiteScheme::Schemeful && s != url.scheme() {
+        return false;
+    }
+    url.host()
+        .is_some_and(|h| hosts_same_site(borrow_host(host), h))
+}
+
+/// The site of a URL as a key (`https://example.co.uk`, or `app.test`
+/// schemeless): the registrable domain, or the host when it has none (IP
+/// addresses, `localhost`). Used for cookie partitions.
+///
+/// ```
+/// use browser_cors::origin::{site_key, SiteScheme};
+/// let u = url::Url::parse("https://api.app.test:8443/x").unwrap();
+/// assert_eq!(site_key(&u, SiteScheme::Schemeful), "https://app.test");
+/// assert_eq!(site_key(&u, SiteScheme::Schemeless), "app.test");
+/// ```
+pub fn site_key(url: &Url, scheme: SiteScheme) -> String {
+    let host = match url.host() {
+        Some(Host::Domain(d)) => String::from_utf8_lossy(registrable(d)).into_owned(),
+        Some(h) => h.to_string(),
+        None => String::new(),
+    };
+    match scheme {
+        SiteScheme::Schemeless => host,
+        SiteScheme::Schemeful => format!("{}://{host}", url.scheme()),
+    }
+}
+
+/// Whether a host is an IP address (IPv4 or IPv6), which has no registrable
+/// domain.
+pub(crate) fn is_ip_host(url: &Url) -> bool {
+    matches!(url.host(), Some(Host::Ipv4(_) | Host::Ipv6(_)))
 }
 
 /// Whether a URL is [potentially trustworthy](https://w3c.github.io/webappsec-secure-contexts/#potentially-trustworthy-url):

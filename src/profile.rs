@@ -174,6 +174,11 @@ pub struct CacheRules {
     pub max_url_length: Option<usize>,
     /// The most entries kept (least recently used go first).
     pub capacity: usize,
+    /// Whether an entry made from `Access-Control-Allow-Headers: *` covers a
+    /// later request's `Authorization` (scenario
+    /// `misc/star-cache-then-authorization`); the preflight check itself
+    /// follows [`Profile::authorization_wildcard`].
+    pub authorization_wildcard: AuthorizationWildcard,
 }
 
 /// How a preflight cache entry is updated.
@@ -275,6 +280,236 @@ pub enum RedirectCredentials {
     DecidedAtStart,
 }
 
+/// Whether the mixed-content check counts `http://127.0.0.1` and
+/// `http://localhost` as trustworthy (scenarios `mixed/s-to-a-loopback-ip`,
+/// `mixed/s-to-c-localhost`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LoopbackHttp {
+    /// Loopback `http:` is potentially trustworthy: not mixed content (Chromium, Firefox).
+    Trustworthy,
+    /// Every `http:` URL is mixed content on a secure page (WebKit 2.50).
+    Insecure,
+}
+
+/// Mixed-content facts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MixedContentRules {
+    /// How loopback `http:` URLs count.
+    pub loopback_http: LoopbackHttp,
+}
+
+/// Whether the engine checks Local Network Access at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LocalNetworkEnforcement {
+    /// Public pages need a permission to reach local and loopback targets.
+    On,
+    /// No check (WebKit 2.50: scenario `lna/public-to-loopback-cors` fails
+    /// only as mixed content there).
+    Off,
+}
+
+/// Whether a non-secure public page may reach a more private target
+/// (scenario `lna/insecure-public-page-granted`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum InsecurePages {
+    /// Refused even with the permission granted (Chromium).
+    Blocked,
+    /// Asked like a secure page (Firefox 153).
+    Allowed,
+}
+
+/// What a fetch does while the permission prompt is unanswered
+/// (scenario `lna/public-to-loopback-cors`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UnansweredPrompt {
+    /// Headless Chromium denies at once: a network error, nothing sent.
+    Denied,
+    /// Firefox shows a doorhanger and waits: `fetch()` does not settle.
+    Waits,
+}
+
+/// Local Network Access facts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LocalNetworkRules {
+    /// Whether the check runs.
+    pub enforcement: LocalNetworkEnforcement,
+    /// Non-secure public pages.
+    pub insecure_pages: InsecurePages,
+    /// An unanswered prompt.
+    pub unanswered_prompt: UnansweredPrompt,
+}
+
+/// How CORP `same-site` treats IP-address hosts (scenario
+/// `corp/same-site-from-same-host`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CorpSameSiteIp {
+    /// An IP address is never same site with anything, even itself on
+    /// another port (Chromium's `ShouldAllowSameSite`).
+    NeverSameSite,
+    /// The same IP address is the same site (Firefox, WebKit).
+    SameHost,
+}
+
+/// Whether `Cross-Origin-Embedder-Policy: credentialless` is understood
+/// (scenario `corp/coep-credentialless`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Credentialless {
+    /// Cross-origin no-cors requests go without cookies (Chromium, Firefox).
+    Supported,
+    /// Treated as no policy (WebKit 2.50).
+    Ignored,
+}
+
+/// CORP and COEP facts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CorpRules {
+    /// `same-site` and IP hosts.
+    pub same_site_ip: CorpSameSiteIp,
+    /// `credentialless`.
+    pub credentialless: Credentialless,
+}
+
+/// The `SameSite` a cookie without the attribute gets
+/// (scenario `cookie/no-samesite-cross-site`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SameSiteDefault {
+    /// `Lax` (Chromium's "Lax by default").
+    Lax,
+    /// `None` (Firefox, WebKit).
+    None,
+}
+
+/// Whether `SameSite=None` requires `Secure` (scenario `cookie/none-without-secure`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum NoneRequiresSecure {
+    /// Rejected when stored without `Secure` (Chromium).
+    Required,
+    /// Stored as given (Firefox, WebKit).
+    NotRequired,
+}
+
+/// What happens to cookies in a third-party context: a request whose site
+/// is not the top-level page's site (scenarios `cookie/none-secure-cross-site`,
+/// `cookie/third-party-set-by-cors`, `cookie/partitioned-set-by-cors`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ThirdPartyCookies {
+    /// Third-party cookies are neither sent nor stored, except `Partitioned`
+    /// ones (CHIPS), kept per top-level site (Chromium 156 as recorded).
+    BlockUnpartitioned,
+    /// Every third-party cookie lives in a jar of the top-level site (Firefox's
+    /// Total Cookie Protection): cookies stored first-party are not seen.
+    PartitionAll,
+    /// Cookies already stored are sent, but no third-party response may
+    /// store one (WebKitGTK's default "no third party" policy).
+    SendExistingNeverStore,
+    /// Third-party cookies work like first-party ones (the switch users
+    /// turn on; still subject to `SameSite`).
+    Allowed,
+}
+
+/// Whether `__Secure-` and `__Host-` prefixes are enforced
+/// (scenarios `cookie/host-prefix-with-domain`, `cookie/secure-prefix-without-secure`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CookiePrefixes {
+    /// Cookies breaking a prefix's rule are rejected (Chromium, Firefox).
+    Enforced,
+    /// Prefixes are ordinary names (WebKitGTK 2.50).
+    Ignored,
+}
+
+/// Whether a response that fails its CORS check still stores its cookies
+/// (scenario `cookie/set-on-cors-failure`). The standard stores them first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CookiesOnCorsFailure {
+    /// Stored before the check (the standard; Chromium, Firefox).
+    Stored,
+    /// Dropped with the response (WebKit 2.50).
+    Dropped,
+}
+
+/// Whether the `Partitioned` attribute (CHIPS) is understood
+/// (scenario `cookie/partitioned-set-by-cors`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PartitionedCookies {
+    /// Kept per top-level site (Chromium, Firefox).
+    Honoured,
+    /// An unknown attribute (WebKitGTK 2.50).
+    Ignored,
+}
+
+/// Cookie facts (RFC 6265bis and each engine's policy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CookieRules {
+    /// A cookie without `SameSite`.
+    pub same_site_default: SameSiteDefault,
+    /// `SameSite=None` without `Secure`.
+    pub none_requires_secure: NoneRequiresSecure,
+    /// Whether "same site" for cookies looks at the scheme
+    /// (scenario `cookie/schemeful-same-site-strict`).
+    pub same_site_scheme: crate::origin::SiteScheme,
+    /// Third-party cookies.
+    pub third_party: ThirdPartyCookies,
+    /// `Partitioned`.
+    pub partitioned: PartitionedCookies,
+    /// `__Secure-` / `__Host-`.
+    pub prefixes: CookiePrefixes,
+    /// Cookies of a response that fails CORS.
+    pub on_cors_failure: CookiesOnCorsFailure,
+    /// Most cookies kept per registrable domain (Chromium's `kDomainMaxCookies`).
+    pub max_per_domain: usize,
+    /// Most cookies kept in all (Chromium's `kMaxCookies`).
+    pub max_total: usize,
+}
+
+/// How a redirect with an empty `Location` is handled
+/// (scenarios `misc/empty-location-follow`, `misc/empty-location-error`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EmptyLocation {
+    /// The standard: `""` parses as the current URL, so `follow` loops
+    /// until the redirect limit (Firefox).
+    SameUrl,
+    /// Not a redirect: the 3xx response itself is returned (Chromium; a
+    /// departure from the standard). `manual` still gives `opaqueredirect`.
+    NotARedirect,
+    /// `follow` fails at once; `error` returns the 3xx response (WebKit).
+    FailWhenFollowed,
+}
+
+/// Whether a `206` response without `Content-Length` gets one from its
+/// `Content-Range` (scenario `misc/range-lowercase`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PartialContentLength {
+    /// Chromium's HTTP cache writes `Content-Length` from `Content-Range:
+    /// bytes a-b/n` (so script can read it).
+    FromContentRange,
+    /// As the server sent it (Firefox, WebKit).
+    AsSent,
+}
+
+/// How the `Range` unit is matched (scenario `misc/range-uppercase-unit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RangeUnit {
+    /// Only `bytes` in lower case is safelisted (Chromium, Firefox).
+    LowercaseOnly,
+    /// `bytes` in any case (WebKit).
+    AnyCase,
+}
+
 /// The defaults a browser puts on requests itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Defaults {
@@ -338,6 +573,20 @@ pub struct Profile {
     pub header_bytes_on_wire: HeaderBytesOnWire,
     /// `Sec-Fetch-*`.
     pub fetch_metadata: FetchMetadata,
+    /// Mixed content.
+    pub mixed_content: MixedContentRules,
+    /// Local Network Access.
+    pub local_network: LocalNetworkRules,
+    /// CORP and COEP.
+    pub corp: CorpRules,
+    /// Cookies.
+    pub cookies: CookieRules,
+    /// A redirect with an empty `Location`.
+    pub empty_location: EmptyLocation,
+    /// The `Range` unit's case.
+    pub range_unit: RangeUnit,
+    /// `Content-Length` of partial responses.
+    pub partial_content_length: PartialContentLength,
     /// Browser defaults.
     pub defaults: Defaults,
 }
@@ -349,6 +598,20 @@ impl Default for Profile {
 }
 
 impl Profile {
+    /// This profile with another third-party cookie policy: the switch users
+    /// run (Chromium's "Allow third-party cookies", Firefox's standard
+    /// protection off, WebKit's "always accept").
+    ///
+    /// ```
+    /// use browser_cors::{Profile, profile::ThirdPartyCookies};
+    /// let p = Profile::chromium().with_third_party_cookies(ThirdPartyCookies::Allowed);
+    /// assert_eq!(p.cookies.third_party, ThirdPartyCookies::Allowed);
+    /// ```
+    pub fn with_third_party_cookies(mut self, policy: ThirdPartyCookies) -> Profile {
+        self.cookies.third_party = policy;
+        self
+    }
+
     /// Chromium 156.
     ///
     /// ```
@@ -377,6 +640,7 @@ impl Profile {
                 cache_when_checks_fail: false,
                 max_url_length: Some(1024),
                 capacity: 1024,
+                authorization_wildcard: AuthorizationWildcard::MustBeListed,
             },
             preflight_after_redirect: PreflightAfterRedirect::WhenNeeded,
             preflight_origin_after_redirect: PreflightOriginAfterRedirect::Tainted,
@@ -387,6 +651,32 @@ impl Profile {
             preflight_user_agent: PreflightUserAgent::BrowserDefault,
             header_bytes_on_wire: HeaderBytesOnWire::AsGiven,
             fetch_metadata: FetchMetadata::Chain,
+            mixed_content: MixedContentRules {
+                loopback_http: LoopbackHttp::Trustworthy,
+            },
+            local_network: LocalNetworkRules {
+                enforcement: LocalNetworkEnforcement::On,
+                insecure_pages: InsecurePages::Blocked,
+                unanswered_prompt: UnansweredPrompt::Denied,
+            },
+            corp: CorpRules {
+                same_site_ip: CorpSameSiteIp::NeverSameSite,
+                credentialless: Credentialless::Supported,
+            },
+            cookies: CookieRules {
+                same_site_default: SameSiteDefault::Lax,
+                none_requires_secure: NoneRequiresSecure::Required,
+                same_site_scheme: crate::origin::SiteScheme::Schemeful,
+                third_party: ThirdPartyCookies::BlockUnpartitioned,
+                partitioned: PartitionedCookies::Honoured,
+                prefixes: CookiePrefixes::Enforced,
+                on_cors_failure: CookiesOnCorsFailure::Stored,
+                max_per_domain: 180,
+                max_total: 3300,
+            },
+            empty_location: EmptyLocation::NotARedirect,
+            range_unit: RangeUnit::LowercaseOnly,
+            partial_content_length: PartialContentLength::FromContentRange,
             defaults: Defaults {
                 user_agent: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36",
                 accept_language: "en-US,en;q=0.9",
@@ -415,11 +705,34 @@ impl Profile {
                 cache_when_checks_fail: false,
                 max_url_length: None,
                 capacity: 100,
+                authorization_wildcard: AuthorizationWildcard::MustBeListed,
             },
             preflight_after_redirect: PreflightAfterRedirect::WhenOriginalWas,
             preflight_origin_after_redirect: PreflightOriginAfterRedirect::PageOrigin,
             userinfo_redirect: UserinfoRedirect::FailCrossOriginCors,
             fetch_metadata: FetchMetadata::CrossSiteAfterRedirect,
+            local_network: LocalNetworkRules {
+                enforcement: LocalNetworkEnforcement::On,
+                insecure_pages: InsecurePages::Allowed,
+                unanswered_prompt: UnansweredPrompt::Waits,
+            },
+            corp: CorpRules {
+                same_site_ip: CorpSameSiteIp::SameHost,
+                credentialless: Credentialless::Supported,
+            },
+            cookies: CookieRules {
+                same_site_default: SameSiteDefault::None,
+                none_requires_secure: NoneRequiresSecure::NotRequired,
+                same_site_scheme: crate::origin::SiteScheme::Schemeless,
+                third_party: ThirdPartyCookies::PartitionAll,
+                partitioned: PartitionedCookies::Honoured,
+                prefixes: CookiePrefixes::Enforced,
+                on_cors_failure: CookiesOnCorsFailure::Stored,
+                max_per_domain: 180,
+                max_total: 3000,
+            },
+            empty_location: EmptyLocation::SameUrl,
+            partial_content_length: PartialContentLength::AsSent,
             defaults: Defaults {
                 user_agent: "Mozilla/5.0 (X11; Linux x86_64; rv:153.0) Gecko/20100101 Firefox/153.0",
                 accept_language: "en-US,en;q=0.9",
@@ -442,6 +755,7 @@ impl Profile {
                 max_lifetime: Duration::from_secs(10 * 60),
                 cache_when_checks_fail: true,
                 max_url_length: None,
+                authorization_wildcard: AuthorizationWildcard::Covered,
                 ..Profile::chromium().cache
             },
             preflight_after_redirect: PreflightAfterRedirect::WhenOriginalWas,
@@ -451,6 +765,32 @@ impl Profile {
             preflight_user_agent: PreflightUserAgent::RequestValue,
             header_bytes_on_wire: HeaderBytesOnWire::Utf8,
             fetch_metadata: FetchMetadata::NoneAfterCrossOriginRedirect,
+            mixed_content: MixedContentRules {
+                loopback_http: LoopbackHttp::Insecure,
+            },
+            local_network: LocalNetworkRules {
+                enforcement: LocalNetworkEnforcement::Off,
+                insecure_pages: InsecurePages::Allowed,
+                unanswered_prompt: UnansweredPrompt::Waits,
+            },
+            corp: CorpRules {
+                same_site_ip: CorpSameSiteIp::SameHost,
+                credentialless: Credentialless::Ignored,
+            },
+            cookies: CookieRules {
+                same_site_default: SameSiteDefault::None,
+                none_requires_secure: NoneRequiresSecure::NotRequired,
+                same_site_scheme: crate::origin::SiteScheme::Schemeless,
+                third_party: ThirdPartyCookies::SendExistingNeverStore,
+                partitioned: PartitionedCookies::Ignored,
+                prefixes: CookiePrefixes::Ignored,
+                on_cors_failure: CookiesOnCorsFailure::Dropped,
+                max_per_domain: 180,
+                max_total: 3000,
+            },
+            empty_location: EmptyLocation::FailWhenFollowed,
+            range_unit: RangeUnit::AnyCase,
+            partial_content_length: PartialContentLength::AsSent,
             defaults: Defaults {
                 // Never seen in the recordings (WebKitGTK's own string).
                 user_agent: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Safari/605.1.15",

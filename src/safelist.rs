@@ -328,7 +328,11 @@ impl Safelistable {
             Safelistable::ContentType => {
                 !has_unsafe_byte(value, profile) && crate::mime::essence_is_cors_safelisted(value)
             }
-            Safelistable::Range => crate::range::is_simple_range(value),
+            Safelistable::Range => {
+                crate::range::is_simple_range(value)
+                    && (profile.range_unit == crate::profile::RangeUnit::AnyCase
+                        || value.starts_with(b"bytes"))
+            }
             // 1*DIGIT [ "." 1*DIGIT ]
             Safelistable::Dpr | Safelistable::DeviceMemory | Safelistable::Downlink => {
                 match value.iter().position(|b| *b == b'.') {

@@ -293,6 +293,26 @@ pub fn fixes(error: &NetworkError, request: &Request, exchanges: &[Exchange]) ->
         CorsError::Network { detail } => vec![format!(
             "the server could not be reached ({detail})"
         )],
+        CorsError::MixedContent => vec![
+            "serve the API over https: an https page may not fetch plain http (only loopback addresses are exempt, and not in WebKit)".to_owned(),
+        ],
+        CorsError::LocalNetworkAccess { block, target } => vec![match block {
+            browser_cors::local_network::LocalNetworkBlock::InsecureContext => format!(
+                "serve the page over https: a non-secure public page may not reach the {} address space", target.as_str()
+            ),
+            browser_cors::local_network::LocalNetworkBlock::AwaitingPermission => format!(
+                "the user must allow local network access: the fetch waits on the permission prompt (a public page reaching the {} address space)", target.as_str()
+            ),
+            _ => format!(
+                "a public page needs the user's local-network permission to reach the {} address space: grant it, or serve the API from a public address", target.as_str()
+            ),
+        }],
+        CorsError::ResourcePolicy { block } => vec![match block {
+            browser_cors::corp::CorpBlock::NotSameOriginAfterDefaultedByCoep => {
+                "the page sends Cross-Origin-Embedder-Policy: the resource must send Cross-Origin-Resource-Policy: cross-origin (or be fetched in cors mode with CORS headers)".to_owned()
+            }
+            _ => "the resource's Cross-Origin-Resource-Policy forbids this page: send Cross-Origin-Resource-Policy: cross-origin (or same-site where that is true)".to_owned(),
+        }],
     }
 }
 

@@ -32,8 +32,9 @@ use url::{Origin, Url};
 
 use crate::PreflightCache;
 use crate::error::{InputError, NetworkError};
-use crate::fetch::{Action, Credentials, Fetch, Outcome, Page, WireRequest};
+use crate::fetch::{Action, Credentials, Fetch, Outcome, WireRequest};
 use crate::origin::parse_origin;
+use crate::page::Page;
 use crate::profile::{Engine, Profile};
 use crate::request::Request;
 use crate::response::Response;
@@ -187,7 +188,7 @@ impl<T> std::fmt::Debug for Browser<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Browser")
             .field("engine", &self.inner.profile.engine)
-            .field("page", &self.inner.page.as_str())
+            .field("page", &self.inner.page.origin_str())
             .finish_non_exhaustive()
     }
 }
@@ -245,7 +246,7 @@ impl<T> Browser<T> {
 
     /// Resolves a URL as script would (relative to the page).
     pub fn url(&self, input: &str) -> Result<Url, InputError> {
-        let base = Url::parse(self.inner.page.as_str()).ok();
+        let base = Url::parse(self.inner.page.origin_str()).ok();
         Url::options()
             .base_url(base.as_ref())
             .parse(input)
@@ -354,7 +355,7 @@ impl<T> Browser<T> {
             }
             let action = {
                 let mut cache = lock(&inner.cache);
-                fetch.poll(&mut cache, Instant::now())
+                fetch.poll(&mut *cache, Instant::now())
             };
             let Action::Send(mut sent) = action else {
                 break;
@@ -382,7 +383,7 @@ impl<T> Browser<T> {
                         fetch.on_response_head(
                             parts.status,
                             &parts.headers,
-                            &mut cache,
+                            &mut *cache,
                             Instant::now(),
                         );
                     }

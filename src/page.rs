@@ -1,0 +1,228 @@
+//! The page that calls `fetch()`: the request's client, its
+//! [environment settings object](https://html.spec.whatwg.org/multipage/webappapis.html#environment-settings-object)
+//! — origin, policy container (COEP, `upgrade-insecure-requests`), secure
+//! context, address space and permissions.
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use http::HeaderMap;
+use url::{Origin, Url};
+
+use crate::corp::EmbedderPolicy;
+use crate::error::InputError;
+use crate::local_network::{AddressSpace, LocalNetworkPermissions};
+use crate::origin::parse_origin;
+
+/// Whether the page asked for its `http:` requests to be upgraded
+/// (`Content-Security-Policy: upgrade-insecure-requests`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum InsecureRequests {
+    /// Sent as they are (mixed content rules apply).
+    #[default]
+    AsIs,
+    /// Upgraded to `https:` before anything else.
+    Upgrade,
+}
+
+/// The page a fetch starts from.
+///
+/// ```
+/// use browser_cors::{AddressSpace, EmbedderPolicy, Page, PermissionState};
+/// let page = Page::parse("https://app.example").unwrap()
+///     .with_embedder_policy(EmbedderPolicy::RequireCorp)
+///     .with_local_network_permission(PermissionState::Granted)
+///     .with_target_address_space("https://nas.internal", AddressSpace::Local);
+/// assert_eq!(page.address_space(), AddressSpace::Public);
+/// assert!(page.is_secure_context());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub(crate) origin: Origin,
+    serialized: Bytes,
+    pub(crate) embedder_policy: EmbedderPolicy,
+    pub(crate) insecure_requests: InsecureRequests,
+    address_space: AddressSpace,
+    pub(crate) permissions: LocalNetworkPermissions,
+    /// Address spaces the caller gave, by origin (`http://10.0.0.2:8080`) or host.
+    targets: BTreeMap<String, AddressSpace>,
+}
+
+impl Page {
+    /// A page at `origin`, with no policies. Its address space comes from its
+    /// host (an IP address or `localhost`); other names are public.
+    ///
+    /// ```
+    /// use browser_cors::{AddressSpace, Page};
+    /// let page = Page::new(&browser_cors::origin::parse_origin("http://localhost:3000").unwrap());
+    /// assert_eq!(page.address_space(), AddressSpace::Loopback);
+    /// ```
+    pub fn new(origin: &Origin) -> Page {
+        let address_space = match origin {
+            Origin::Tuple(_, host, _) => {
+                AddressSpace::of_host(host.clone()).unwrap_or(AddressSpace::Public)
+            }
+            Origin::Opaque(_) => AddressSpace::Public,
+        };
+        Page {
+            origin: origin.clone(),
+            serialized: Bytes::from(origin.ascii_serialization()),
+            embedder_policy: EmbedderPolicy::UnsafeNone,
+            insecure_requests: InsecureRequests::AsIs,
+            address_space,
+            permissions: LocalNetworkPermissions::default(),
+            targets: BTreeMap::new(),
+        }
+    }
+
+    /// [`Page::new`] from a serialized origin (`https://app.example`; a
+    /// trailing `/` is accepted).
+    ///
+    /// ```
+    /// assert_eq!(browser_cors::Page::parse("https://app.example/").unwrap().origin_str(), "https://app.example");
+    /// assert!(browser_cors::Page::parse("app.example").is_err());
+    /// ```
+    pub fn parse(origin: &str) -> Result<Page, InputError> {
+        let trimmed = origin.strip_suffix('/').unwrap_or(origin);
+        Ok(Page::new(&parse_origin(trimmed)?))
+    }
+
+    /// The page's `Cross-Origin-Embedder-Policy`.
+    pub fn with_embedder_policy(mut self, policy: EmbedderPolicy) -> Page {
+        self.embedder_policy = policy;
+        self
+    }
+
+    /// `Content-Security-Policy: upgrade-insecure-requests` or not.
+    pub fn with_insecure_requests(mut self, rule: InsecureRequests) -> Page {
+        self.insecure_requests = rule;
+        self
+    }
+
+    /// The policies the page's own response headers set:
+    /// `Cross-Origin-Embedder-Policy` (the report-only header enforces
+    /// nothing) and a `Content-Security-Policy` with `upgrade-insecure-requests`.
+    ///
+    /// ```
+    /// use browser_cors::{EmbedderPolicy, Page};
+    /// let mut h = http::HeaderMap::new();
+    /// h.insert("cross-origin-embedder-policy", "require-corp".parse().unwrap());
+    /// let page = Page::parse("https://app.example").unwrap().with_document_headers(&h);
+    /// assert_eq!(page.embedder_policy(), EmbedderPolicy::RequireCorp);
+    /// ```
+    pub fn with_document_headers(mut self, headers: &HeaderMap) -> Page {
+        if let Some(v) = headers.get("cross-origin-embedder-policy") {
+            self.embedder_policy = EmbedderPolicy::parse(v.as_bytes());
+        }
+        let upgrade = headers.get_all("content-security-policy").iter().any(|v| {
+            v.as_bytes().split(|b| *b == b';' || *b == b',').any(|d| {
+                let d = crate::headers::trim_tab_space(d);
+                d.split(|b| *b == b' ')
+                    .next()
+                    .is_some_and(|name| name.eq_ignore_ascii_case(b"upgrade-insecure-requests"))
+            })
+        });
+        if upgrade {
+            self.insecure_requests = InsecureRequests::Upgrade;
+        }
+        self
+    }
+
+    /// The page's own address space (default: from its host).
+    pub fn with_address_space(mut self, space: AddressSpace) -> Page {
+        self.address_space = space;
+        self
+    }
+
+    /// The address space of a target, by origin (`http://10.0.0.2:8080`) or
+    /// by host (`nas.internal`): what DNS would resolve it to. Targets not
+    /// named get theirs from an IP address or `localhost` in the URL, and
+    /// are public otherwise.
+    pub fn with_target_address_space(mut self, target: &str, space: AddressSpace) -> Page {
+        let key = Url::parse(target)
+            .ok()
+            .filter(|u| u.has_host())
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_else(|| target.to_ascii_lowercase());
+        self.targets.insert(key, space);
+        self
+    }
+
+    /// Both Local Network Access permissions (`local-network` and `loopback-network`).
+    pub fn with_local_network_permission(mut self, state: crate::PermissionState) -> Page {
+        self.permissions = LocalNetworkPermissions::both(state);
+        self
+    }
+
+    /// The two Local Network Access permissions, separately.
+    pub fn with_local_network_permissions(mut self, permissions: LocalNetworkPermissions) -> Page {
+        self.permissions = permissions;
+        self
+    }
+
+    /// The origin.
+    pub fn origin(&self) -> &Origin {
+        &self.origin
+    }
+
+    /// The origin's ASCII serialization (`https://app.example`, or `null`).
+    pub fn origin_str(&self) -> &str {
+        // An ASCII serialization is always UTF-8.
+        std::str::from_utf8(&self.serialized).unwrap_or("null")
+    }
+
+    pub(crate) fn serialized(&self) -> &Bytes {
+        &self.serialized
+    }
+
+    /// The page's address space.
+    pub fn address_space(&self) -> AddressSpace {
+        self.address_space
+    }
+
+    /// The page's embedder policy.
+    pub fn embedder_policy(&self) -> EmbedderPolicy {
+        self.embedder_policy
+    }
+
+    /// Whether the page is a [secure context](https://w3c.github.io/webappsec-secure-contexts/):
+    /// its origin is potentially trustworthy (`https`, loopback, `localhost`).
+    pub fn is_secure_context(&self) -> bool {
+        match &self.origin {
+            Origin::Tuple(scheme, host, _) => {
+                scheme == "https"
+                    || scheme == "wss"
+                    || match host {
+                        url::Host::Ipv4(ip) => ip.is_loopback(),
+                        url::Host::Ipv6(ip) => ip.is_loopback(),
+                        url::Host::Domain(d) => d == "localhost" || d.ends_with(".localhost"),
+                    }
+            }
+            Origin::Opaque(_) => false,
+        }
+    }
+
+    /// The address space of a request's target.
+    ///
+    /// ```
+    /// use browser_cors::{AddressSpace, Page};
+    /// let page = Page::parse("https://app.example").unwrap()
+    ///     .with_target_address_space("printer.lan", AddressSpace::Local);
+    /// let u = |s: &str| url::Url::parse(s).unwrap();
+    /// assert_eq!(page.target_address_space(&u("http://printer.lan/")), AddressSpace::Local);
+    /// assert_eq!(page.target_address_space(&u("http://127.0.0.1:9/")), AddressSpace::Loopback);
+    /// assert_eq!(page.target_address_space(&u("https://api.example/")), AddressSpace::Public);
+    /// ```
+    pub fn target_address_space(&self, url: &Url) -> AddressSpace {
+        if !self.targets.is_empty() {
+            if let Some(space) = self.targets.get(&url.origin().ascii_serialization()) {
+                return *space;
+            }
+            if let Some(space) = url.host_str().and_then(|h| self.targets.get(h)) {
+                return *space;
+            }
+        }
+        AddressSpace::of_url(url).unwrap_or(AddressSpace::Public)
+    }
+}
