@@ -17,9 +17,10 @@ fn run_file(name: &str) -> Vec<StepReport> {
     replay(name, &scenarios, &engine.profile())
 }
 
-fn check(name: &str) {
+/// Replays `name`, which holds exactly `steps` steps.
+fn check(name: &str, steps: usize) {
     let reports = run_file(name);
-    assert!(reports.len() > 200, "{name}: only {} steps", reports.len());
+    assert_eq!(reports.len(), steps, "{name}: steps replayed");
     let mut problems = Vec::new();
     for r in &reports {
         let expected = EXPECTED_FAILURES
@@ -67,15 +68,30 @@ fn check(name: &str) {
 
 #[test]
 fn chromium_156() {
-    check("chromium-156.json");
+    check("chromium-156.json", 263);
 }
 
 #[test]
 fn firefox_153() {
-    check("firefox-153.json");
+    check("firefox-153.json", 263);
 }
 
 #[test]
 fn webkit_2_50() {
-    check("webkit-2.50.json");
+    check("webkit-2.50.json", 263);
+}
+
+#[test]
+fn chromium_156_gate() {
+    check("chromium-156-gate.json", 102);
+}
+
+#[test]
+fn firefox_153_gate() {
+    check("firefox-153-gate.json", 102);
+}
+
+#[test]
+fn webkit_2_50_gate() {
+    check("webkit-2.50-gate.json", 102);
 }

@@ -4,17 +4,18 @@
 //!
 //! The format is described in `spec-tests/vectors/FORMAT.md`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::fetch::{Action, Credentials, Fetch, Outcome, RequestKind, WireRequest};
+use crate::fetch::{Action, BrowserState, Fetch, Outcome, WireRequest};
+use crate::origin::parse_origin;
+use crate::page::Page;
 use crate::profile::{Engine, Profile};
 use crate::request::{CredentialsMode, Mode, RedirectMode, Request};
-use crate::{PreflightCache, origin::parse_origin};
 
 /// One scenario: a scripted server and the `fetch()` calls made against it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,11 +25,36 @@ pub struct Scenario {
     /// What the author meant to probe (written before recording).
     #[serde(default)]
     pub note: String,
+    /// The page's origin (Format 2; default `{A}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<String>,
+    /// Headers of the page's own response (Format 2: COEP, CSP).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub page_headers: Vec<(String, String)>,
+    /// Top-level visits that store first-party cookies first (Format 2).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub setup: Vec<SetupVisit>,
+    /// Local Network Access address spaces by placeholder (Format 2).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub address_spaces: BTreeMap<String, crate::AddressSpace>,
+    /// Permissions of the page (Format 2).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub permissions: BTreeMap<String, crate::PermissionState>,
     /// The server's script.
     #[serde(default)]
     pub routes: Vec<Route>,
     /// The `fetch()` calls, in order; the preflight cache persists between them.
     pub steps: Vec<Step>,
+}
+
+/// A top-level visit made before the page loads (Format 2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetupVisit {
+    /// The origin visited (a placeholder).
+    pub visit: String,
+    /// One `Set-Cookie` line per value.
+    #[serde(default)]
+    pub set_cookie: Vec<String>,
 }
 
 /// One route of the simulated server.
@@ -92,8 +118,14 @@ impl FetchArgs {
     /// `origins` (an absolute path is resolved against `{A}`). `None` when
     /// the URL does not parse.
     pub fn request(&self, origins: &Origins) -> Option<Request> {
+        self.request_from(origins, &origins.a)
+    }
+
+    /// [`FetchArgs::request`] from a page at `page` (an absolute path is
+    /// resolved against it).
+    pub fn request_from(&self, origins: &Origins, page: &str) -> Option<Request> {
         let raw = if self.url.starts_with('/') {
-            format!("{}{}", origins.a, self.url)
+            format!("{page}{}", self.url)
         } else {
             origins.fill(&self.url)
         };
@@ -171,6 +203,8 @@ impl Expectation {
                 l.cookie,
             )
         };
+        let cookies_differ =
+            |e: &LogEntry, o: &LogEntry| e.cookies.is_some() && e.cookies != o.cookies;
         if expect.server_log.len() != observed.server_log.len() {
             differences.push(format!(
                 "server_log (expected {} requests, observed {})",
@@ -184,7 +218,7 @@ impl Expectation {
                 .zip(&observed.server_log)
                 .enumerate()
             {
-                if core(e) != core(o) {
+                if core(e) != core(o) || cookies_differ(e, o) {
                     differences.push(format!("server_log[{i}]"));
                 }
             }
@@ -243,6 +277,9 @@ pub struct LogEntry {
     pub acrh: Option<String>,
     /// Whether a `Cookie` header was sent.
     pub cookie: bool,
+    /// The names of the cookies sent, in header order (Format 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cookies: Option<Vec<String>>,
     /// `Sec-Fetch-Mode`.
     pub sec_fetch_mode: Option<String>,
     /// `Sec-Fetch-Site`.
@@ -252,16 +289,22 @@ pub struct LogEntry {
     pub request_headers: Option<BTreeMap<String, Option<String>>>,
 }
 
-/// The three origins a replay uses for `{A}`, `{B}` and `{C}`.
+/// The origins a replay uses for the placeholders: `{A}`, `{B}`, `{C}`
+/// (Format 1) and `{S}`, `{T}`, `{U}`, `{P}`, `{Q}` (Format 2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origins {
-    /// The page.
+    /// The default page.
     pub a: String,
     /// Same site, another port.
     pub b: String,
     /// Another site.
     pub c: String,
+    /// The secure named page origins and the plain-http ones, in the order
+    /// `{S}`, `{T}`, `{U}`, `{P}`, `{Q}`.
+    pub named: [String; 5],
 }
+
+const NAMED: [&str; 5] = ["S", "T", "U", "P", "Q"];
 
 impl Default for Origins {
     fn default() -> Self {
@@ -269,6 +312,13 @@ impl Default for Origins {
             a: "http://127.0.0.1:8001".into(),
             b: "http://127.0.0.1:8002".into(),
             c: "http://localhost:8003".into(),
+            named: [
+                "https://app.test:9001".into(),
+                "https://api.other.test:9002".into(),
+                "https://api.app.test:9003".into(),
+                "http://app.test:9004".into(),
+                "http://api.other.test:9005".into(),
+            ],
         }
     }
 }
@@ -278,24 +328,52 @@ impl Origins {
         origin.split_once("://").map_or(origin, |(_, h)| h)
     }
 
+    /// Every placeholder name with its origin.
+    fn all(&self) -> impl Iterator<Item = (&str, &str)> {
+        [
+            ("A", self.a.as_str()),
+            ("B", self.b.as_str()),
+            ("C", self.c.as_str()),
+        ]
+        .into_iter()
+        .chain(
+            NAMED
+                .iter()
+                .copied()
+                .zip(self.named.iter().map(String::as_str)),
+        )
+    }
+
+    /// The origin of a placeholder such as `{S}`.
+    pub fn origin_of(&self, placeholder: &str) -> Option<&str> {
+        let name = placeholder.strip_prefix('{')?.strip_suffix('}')?;
+        self.all().find(|(n, _)| *n == name).map(|(_, o)| o)
+    }
+
     /// Replaces the placeholders of `s` with these origins.
     pub fn fill(&self, s: &str) -> String {
-        s.replace("{A_host}", Self::host(&self.a))
-            .replace("{B_host}", Self::host(&self.b))
-            .replace("{C_host}", Self::host(&self.c))
-            .replace("{A}", &self.a)
-            .replace("{B}", &self.b)
-            .replace("{C}", &self.c)
+        if !s.contains('{') {
+            return s.to_owned();
+        }
+        let mut out = s.to_owned();
+        for (name, origin) in self.all() {
+            out = out
+                .replace(&format!("{{{name}_host}}"), Self::host(origin))
+                .replace(&format!("{{{name}}}"), origin);
+        }
+        out
     }
 
     /// Puts the placeholders back into `s`.
     pub fn unfill(&self, s: &str) -> String {
-        s.replace(&self.a, "{A}")
-            .replace(&self.b, "{B}")
-            .replace(&self.c, "{C}")
-            .replace(Self::host(&self.a), "{A_host}")
-            .replace(Self::host(&self.b), "{B_host}")
-            .replace(Self::host(&self.c), "{C_host}")
+        let mut out = s.to_owned();
+        for (name, origin) in self.all() {
+            out = out.replace(origin, &format!("{{{name}}}"));
+        }
+        for (name, origin) in self.all() {
+            out = out.replace(Self::host(origin), &format!("{{{name}_host}}"));
+        }
+        out
     }
 }
 
@@ -321,23 +399,25 @@ pub fn js_string(b: &[u8]) -> String {
     b.iter().map(|b| char::from(*b)).collect()
 }
 
-/// The server side of a scenario: routes and a cookie jar.
+/// The server side of a scenario: its routes.
 struct Server<'a> {
     routes: &'a [Route],
     origins: &'a Origins,
-    jar: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl Server<'_> {
-    fn respond(&self, url: &Url, method: &str) -> (StatusCode, HeaderMap) {
+    /// The scripted answer, or `None` when nothing listens at the URL's
+    /// origin (the connection fails, nothing is logged).
+    fn respond(&self, url: &Url, method: &str) -> Option<(StatusCode, HeaderMap)> {
         let origin = url.origin().ascii_serialization();
+        self.origins.all().find(|(_, o)| *o == origin)?;
         let route = self.routes.iter().find(|r| {
             self.origins.fill(&r.origin) == origin
                 && r.path == url.path()
                 && (r.method == "*" || r.method == method)
         });
         let Some(route) = route else {
-            return (StatusCode::NOT_FOUND, HeaderMap::new());
+            return Some((StatusCode::NOT_FOUND, HeaderMap::new()));
         };
         let mut headers = HeaderMap::new();
         for (name, value) in &route.headers {
@@ -352,24 +432,50 @@ impl Server<'_> {
         }
         let status =
             StatusCode::from_u16(route.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, headers)
+        Some((status, headers))
     }
+}
 
-    fn cookie_for(&self, url: &Url) -> Option<String> {
-        let cookies = self.jar.get(url.host_str()?)?;
-        (!cookies.is_empty()).then(|| cookies.iter().cloned().collect::<Vec<_>>().join("; "))
-    }
-
-    fn store(&mut self, url: &Url, headers: &HeaderMap) {
-        let Some(host) = url.host_str() else { return };
-        for v in headers.get_all(http::header::SET_COOKIE) {
-            let text = String::from_utf8_lossy(v.as_bytes());
-            let pair = text.split(';').next().unwrap_or_default().trim().to_owned();
-            if pair.contains('=') {
-                self.jar.entry(host.to_owned()).or_default().insert(pair);
-            }
+/// The page of a scenario, with its policies, address spaces and permissions.
+fn scenario_page(scenario: &Scenario, origins: &Origins) -> (Page, String) {
+    let page_origin = origins.fill(scenario.page.as_deref().unwrap_or("{A}"));
+    let origin = parse_origin(&page_origin).unwrap_or_else(|_| url::Origin::new_opaque());
+    let mut document = HeaderMap::new();
+    for (name, value) in &scenario.page_headers {
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&origins.fill(value)),
+        ) {
+            document.append(n, v);
         }
     }
+    let space_of = |placeholder: &str| {
+        scenario
+            .address_spaces
+            .get(placeholder)
+            .copied()
+            .unwrap_or(crate::AddressSpace::Loopback)
+    };
+    let page_placeholder = scenario.page.as_deref().unwrap_or("{A}");
+    let mut page = Page::new(&origin)
+        .with_document_headers(&document)
+        .with_address_space(space_of(page_placeholder));
+    for (name, o) in origins.all() {
+        page = page.with_target_address_space(o, space_of(&format!("{{{name}}}")));
+    }
+    let mut permissions = crate::LocalNetworkPermissions::default();
+    for (name, state) in &scenario.permissions {
+        match name.as_str() {
+            "local-network-access" => permissions = crate::LocalNetworkPermissions::both(*state),
+            "local-network" => permissions.local = *state,
+            "loopback-network" => permissions.loopback = *state,
+            _ => {}
+        }
+    }
+    (
+        page.with_local_network_permissions(permissions),
+        page_origin,
+    )
 }
 
 /// How one step compared.
@@ -417,20 +523,37 @@ pub fn replay(file: &str, scenarios: &[Scenario], profile: &Profile) -> Vec<Step
     let base = Instant::now();
     let mut reports = Vec::new();
     for scenario in scenarios {
-        let mut cache = PreflightCache::new(profile.cache.capacity);
-        let mut server = Server {
+        let mut state = BrowserState::new(profile);
+        let server = Server {
             routes: &scenario.routes,
             origins: &origins,
-            jar: BTreeMap::from([(
-                "127.0.0.1".to_owned(),
-                BTreeSet::from(["cred=1".to_owned()]),
-            )]),
         };
+        let (page, page_origin) = scenario_page(scenario, &origins);
         let mut now = base;
+        // The harness cookie of every browser session, then the setup visits.
+        if let Ok(a) = Url::parse(&format!("{}/", origins.a)) {
+            state.cookies.store_first_party(&a, b"cred=1; Path=/", now);
+        }
+        for visit in &scenario.setup {
+            let Ok(url) = Url::parse(&format!("{}/", origins.fill(&visit.visit))) else {
+                continue;
+            };
+            for line in &visit.set_cookie {
+                state.cookies.store_first_party(&url, line.as_bytes(), now);
+            }
+        }
+        let page = std::sync::Arc::new(page);
         for (index, step) in scenario.steps.iter().enumerate() {
             now += Duration::from_millis(step.wait_ms);
-            let (observed, console) =
-                run_step(step, &mut server, &mut cache, profile, &origins, now);
+            let (observed, console) = run_step(
+                step,
+                &server,
+                &mut state,
+                profile,
+                (&page, &page_origin),
+                &origins,
+                now,
+            );
             reports.push(compare(
                 file,
                 &scenario.id,
@@ -446,16 +569,15 @@ pub fn replay(file: &str, scenarios: &[Scenario], profile: &Profile) -> Vec<Step
 
 fn run_step(
     step: &Step,
-    server: &mut Server<'_>,
-    cache: &mut PreflightCache,
+    server: &Server<'_>,
+    state: &mut BrowserState,
     profile: &Profile,
+    (page, page_origin): (&std::sync::Arc<Page>, &str),
     origins: &Origins,
     now: Instant,
 ) -> (Expectation, Option<String>) {
-    // An unparsable page origin is opaque: every request is then cross-origin.
-    let page = parse_origin(&origins.a).unwrap_or_else(|_| url::Origin::new_opaque());
     let network_error = Expectation::network_error;
-    let Some(request) = step.fetch.request(origins) else {
+    let Some(request) = step.fetch.request_from(origins, page_origin) else {
         return (
             network_error(Vec::new()),
             Some(format!("invalid URL {}", step.fetch.url)),
@@ -477,34 +599,43 @@ fn run_step(
             names
         });
 
-    let mut fetch = Fetch::new(profile, &page, request);
+    let mut fetch = Fetch::for_page(profile, page, request);
     let mut log = Vec::new();
     // A fetch sends at most 21 hops and their preflights; bound the loop anyway.
     for _ in 0..100 {
-        match fetch.poll(cache, now) {
+        match fetch.poll(state, now) {
             Action::Send(wire) => {
-                let cookie = match wire.credentials {
-                    Credentials::Include => server.cookie_for(&wire.url),
-                    Credentials::Omit => None,
+                let Some((status, headers)) = server.respond(&wire.url, wire.method.as_str())
+                else {
+                    fetch.on_transport_error("connection refused");
+                    continue;
                 };
+                let cookie = wire.header("cookie");
                 log.push(log_entry(
                     &wire,
                     cookie.as_deref(),
                     watched.as_deref(),
                     origins,
                 ));
-                let (status, headers) = server.respond(&wire.url, wire.method.as_str());
-                if wire.credentials == Credentials::Include && wire.kind == RequestKind::Actual {
-                    server.store(&wire.url, &headers);
-                }
-                fetch.on_response_head(status, &headers, cache, now);
+                fetch.on_response_head(status, &headers, state, now);
             }
             Action::Done(Outcome::Response(r)) => {
                 let observed = Expectation::response(&r, origins, log);
                 return (observed, None);
             }
             Action::Done(Outcome::NetworkError(e)) => {
-                return (network_error(log), Some(e.to_string()));
+                let waiting = matches!(
+                    e.reason,
+                    crate::CorsError::LocalNetworkAccess {
+                        block: crate::local_network::LocalNetworkBlock::AwaitingPermission,
+                        ..
+                    }
+                );
+                let mut observed = network_error(log);
+                if waiting {
+                    observed.result = "timeout".into();
+                }
+                return (observed, Some(e.to_string()));
             }
         }
     }
@@ -534,6 +665,18 @@ fn log_entry(
         acrm: get("access-control-request-method"),
         acrh: get("access-control-request-headers"),
         cookie: cookie.is_some(),
+        cookies: Some(
+            cookie
+                .map(|c| {
+                    c.split("; ")
+                        .map(|pair| match pair.split_once('=') {
+                            Some((name, _)) => name.to_owned(),
+                            None => String::new(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        ),
         sec_fetch_mode: get("sec-fetch-mode"),
         sec_fetch_site: get("sec-fetch-site"),
         request_headers: watched.map(|names| {

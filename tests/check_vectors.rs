@@ -165,6 +165,7 @@ fn agreement(file: &str, engine: &str, known: &[(&str, &str)]) {
         a: format!("http://127.0.0.1:{}", la.local_addr().unwrap().port()),
         b: format!("http://127.0.0.1:{}", lb.local_addr().unwrap().port()),
         c: format!("http://localhost:{}", lc.local_addr().unwrap().port()),
+        ..Origins::default()
     };
 
     let mut routes: [Vec<Route>; 3] = [Vec::new(), Vec::new(), Vec::new()];

@@ -240,6 +240,7 @@ async fn start_servers(world: &Shared) -> (Origins, Vec<wiremock::MockServer>) {
         a: format!("http://127.0.0.1:{}", port(&servers[0])),
         b: format!("http://127.0.0.1:{}", port(&servers[1])),
         c: format!("http://localhost:{}", port(&servers[2])),
+        ..Origins::default()
     };
     // `unfill` replaces text: no origin may be a prefix of another.
     let ports: Vec<String> = servers.iter().map(|s| port(s).to_string()).collect();
@@ -422,6 +423,7 @@ async fn run_adapter(
                 a: "http://127.0.0.1:8001".into(),
                 b: "http://127.0.0.1:8002".into(),
                 c: "http://localhost:8003".into(),
+                ..Origins::default()
             },
             Vec::new(),
         ),
