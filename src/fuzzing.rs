@@ -40,7 +40,7 @@ use crate::{PreflightCache, mime::MimeType};
 
 /// Every target, by the name its `fuzz/fuzz_targets/*.rs` file and corpus
 /// folder carry.
-pub const TARGETS: [&str; 10] = [
+pub const TARGETS: [&str; 12] = [
     "allow_origin",
     "token_list",
     "preflight_lists",
@@ -51,6 +51,8 @@ pub const TARGETS: [&str; 10] = [
     "origin_url",
     "safelist",
     "machine",
+    "set_cookie",
+    "gate",
 ];
 
 /// Runs the target called `name` on `data`; an unknown name is an error.
@@ -66,6 +68,8 @@ pub fn run(name: &str, data: &[u8]) -> Result<(), String> {
         "origin_url" => origin_url(data),
         "safelist" => safelist(data),
         "machine" => machine(data),
+        "set_cookie" => set_cookie(data),
+        "gate" => gate(data),
         other => Err(format!("no fuzz target named {other}")),
     }
 }
@@ -1083,6 +1087,226 @@ fn arbitrary_request(input: &mut Input<'_>) -> Result<Request, String> {
         request = request.body("x");
     }
     Ok(request)
+}
+
+/// Target `set_cookie`: the `Set-Cookie` parser and the cookie-date
+/// algorithm never panic, and a parsed cookie holds no control byte, no
+/// `;` in its name or value, and no path that does not start with `/`.
+pub fn set_cookie(data: &[u8]) -> Result<(), String> {
+    let _ = crate::cookie::parse_cookie_date(&String::from_utf8_lossy(data));
+    let Some(c) = crate::cookie::SetCookie::parse(data) else {
+        return Ok(());
+    };
+    let bad = |s: &str| {
+        s.bytes()
+            .any(|b| (b < 0x20 && b != b'\t') || b == 0x7f || b == b';')
+    };
+    ensure!(
+        !bad(&c.name) && !bad(&c.value),
+        "control byte or ';' kept: {c:?}"
+    );
+    ensure!(
+        !c.name.is_empty() || !c.value.is_empty(),
+        "empty cookie accepted"
+    );
+    ensure!(
+        c.path.as_deref().is_none_or(|p| p.starts_with('/')),
+        "bad path kept: {c:?}"
+    );
+    ensure!(
+        c.name.len() + c.value.len() <= 4096,
+        "oversized cookie accepted"
+    );
+    Ok(())
+}
+
+/// Cookies of the `gate` target: each name says its attributes.
+const GATE_COOKIES: [&str; 7] = [
+    "none=1; SameSite=None; Secure",
+    "part=1; SameSite=None; Secure; Partitioned",
+    "lax=1; SameSite=Lax",
+    "strict=1; SameSite=Strict; Secure",
+    "plain=1",
+    "__Host-h=1; Secure; Path=/",
+    "__Secure-bad=1",
+];
+
+/// Target `gate`: the whole machine with a [`BrowserState`] (cookies), named
+/// hosts over http and https, address spaces, permissions and COEP. Checks,
+/// for every request that reaches the wire: no mixed content from a secure
+/// page; no Local Network Access request the permission forbids; no cookie
+/// on a preflight or an uncredentialed request; no `SameSite=Lax`/`Strict`
+/// cookie on a cross-site request; in Chromium no unpartitioned cookie on a
+/// cross-site request; no `__Secure-` cookie that lacks `Secure` where the
+/// engine enforces prefixes.
+pub fn gate(data: &[u8]) -> Result<(), String> {
+    use crate::cookie::CookieJar;
+    use crate::local_network::{self, AddressSpace, LocalNetworkPermissions};
+    use crate::mixed_content;
+    use crate::origin::{SiteScheme, url_same_site};
+    use crate::profile::ThirdPartyCookies;
+    use crate::{BrowserState, EmbedderPolicy, Page, PermissionState};
+
+    const HOSTS: [&str; 8] = [
+        "https://app.test",
+        "https://api.app.test",
+        "https://api.other.test",
+        "http://app.test",
+        "http://api.other.test",
+        "http://127.0.0.1:8001",
+        "http://localhost:8003",
+        "http://10.0.0.2",
+    ];
+    let mut input = Input::new(data);
+    let engine = input.pick(&ENGINES, Engine::Chromium);
+    let mut profile = engine.profile();
+    if input.below(4) == 0 {
+        profile.cookies.third_party = ThirdPartyCookies::Allowed;
+    }
+    let page_origin = parse_origin(input.pick(&HOSTS[..6], HOSTS[0])).map_err(|e| e.to_string())?;
+    let spaces = [
+        AddressSpace::Public,
+        AddressSpace::Local,
+        AddressSpace::Loopback,
+    ];
+    let permission = input.pick(
+        &[
+            PermissionState::Prompt,
+            PermissionState::Granted,
+            PermissionState::Denied,
+        ],
+        PermissionState::Prompt,
+    );
+    let mut page = Page::new(&page_origin)
+        .with_address_space(input.pick(&spaces, AddressSpace::Public))
+        .with_local_network_permission(permission)
+        .with_embedder_policy(input.pick(
+            &[
+                EmbedderPolicy::UnsafeNone,
+                EmbedderPolicy::RequireCorp,
+                EmbedderPolicy::Credentialless,
+            ],
+            EmbedderPolicy::UnsafeNone,
+        ));
+    for host in HOSTS {
+        if input.flip() {
+            page = page.with_target_address_space(host, input.pick(&spaces, AddressSpace::Public));
+        }
+    }
+    let mut state = BrowserState::new(&profile);
+    let now = Instant::now();
+    for _ in 0..input.below(4) {
+        let visit = parse_url(&format!("{}/", input.pick(&HOSTS, HOSTS[0])))?;
+        state.cookies.store_first_party(
+            &visit,
+            input.pick(&GATE_COOKIES, GATE_COOKIES[0]).as_bytes(),
+            now,
+        );
+    }
+    for _ in 0..1 + input.below(3) {
+        let mut request = arbitrary_request(&mut input)?;
+        request.url = parse_url(&format!("{}/r", input.pick(&HOSTS, HOSTS[2])))?;
+        let mut fetch = Fetch::from_page(&profile, &page, request);
+        for _ in 0..30 {
+            let wire = match fetch.poll(&mut state, now) {
+                Action::Send(wire) => wire,
+                Action::Done(_) => break,
+            };
+            ensure!(
+                !(mixed_content::page_restricts_mixed_content(&page_origin)
+                    && mixed_content::is_blocked(&wire.url, &profile.mixed_content)),
+                "mixed content reached the wire: {}",
+                wire.url
+            );
+            ensure!(
+                local_network::check(
+                    page.address_space(),
+                    page.is_secure_context(),
+                    page.target_address_space(&wire.url),
+                    &page.permissions,
+                    &profile.local_network
+                )
+                .is_ok(),
+                "a request Local Network Access forbids reached the wire: {}",
+                wire.url
+            );
+            let cookie = wire.header("cookie").unwrap_or_default();
+            let names: Vec<&str> = cookie
+                .split("; ")
+                .filter_map(|p| p.split('=').next())
+                .filter(|n| !n.is_empty())
+                .collect();
+            ensure!(
+                names.is_empty()
+                    || (wire.kind == RequestKind::Actual
+                        && wire.credentials == Credentials::Include),
+                "cookies {names:?} on a {:?} request without credentials",
+                wire.kind
+            );
+            let cross = !url_same_site(&page_origin, &wire.url, profile.cookies.same_site_scheme);
+            for name in &names {
+                ensure!(
+                    *name != "__Secure-bad"
+                        || profile.cookies.prefixes == crate::profile::CookiePrefixes::Ignored,
+                    "a __Secure- cookie without Secure was sent"
+                );
+                if cross {
+                    ensure!(
+                        !matches!(*name, "lax" | "strict"),
+                        "SameSite cookie {name} on a cross-site request"
+                    );
+                    if engine == Engine::Chromium
+                        && profile.cookies.third_party == ThirdPartyCookies::BlockUnpartitioned
+                    {
+                        ensure!(
+                            *name == "part",
+                            "unpartitioned cookie {name} on a cross-site request in Chromium"
+                        );
+                    }
+                }
+            }
+            let mut headers = HeaderMap::new();
+            let status = input.pick(&[200u16, 204, 302, 403], 200);
+            if input.flip() {
+                headers.insert("access-control-allow-origin", HeaderValue::from_static("*"));
+            } else if let Ok(v) = HeaderValue::from_str(&page_origin.ascii_serialization()) {
+                headers.insert("access-control-allow-origin", v);
+                headers.insert(
+                    "access-control-allow-credentials",
+                    HeaderValue::from_static("true"),
+                );
+            }
+            if status == 302 {
+                if let Ok(v) = HeaderValue::from_str(&format!("{}/n", input.pick(&HOSTS, HOSTS[0])))
+                {
+                    headers.insert("location", v);
+                }
+            }
+            for _ in 0..input.below(3) {
+                if let Ok(v) = HeaderValue::from_str(input.pick(&GATE_COOKIES, GATE_COOKIES[0])) {
+                    headers.append("set-cookie", v);
+                }
+            }
+            if input.flip() {
+                headers.insert(
+                    "cross-origin-resource-policy",
+                    HeaderValue::from_static("same-site"),
+                );
+            }
+            fetch.on_response_head(
+                StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+                &headers,
+                &mut state,
+                now,
+            );
+        }
+        ensure!(
+            state.cookies.len() <= profile.cookies.max_total,
+            "jar over its bound"
+        );
+    }
+    let _ = CookieJar::new(&profile);
+    Ok(())
 }
 
 #[cfg(test)]

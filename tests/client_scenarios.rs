@@ -172,6 +172,7 @@ fn serve(
         acrm: get("access-control-request-method"),
         acrh: get("access-control-request-headers"),
         cookie: headers.contains_key("cookie"),
+        cookies: None,
         sec_fetch_mode: get("sec-fetch-mode"),
         sec_fetch_site: get("sec-fetch-site"),
         request_headers: None,
