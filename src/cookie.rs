@@ -287,7 +287,7 @@ impl CookieReason {
                 "a cookie without SameSite is Lax in this engine: set `SameSite=None; Secure` for cross-site fetches"
             }
             CookieReason::ThirdPartyBlocked => {
-                "third-party cookies are blocked: mark the cookie `Partitioned` (with `Secure; SameSite=None`) or serve the API from the page's site"
+                "mark the cookie `Partitioned` (with `Secure; SameSite=None`), or serve the API from the page's site"
             }
             CookieReason::OtherPartition => {
                 "this engine keeps third-party cookies per top-level site: a cookie stored on a visit to the API's own site is not seen from the page; set it from a response to this page's fetch, or serve the API from the page's site"

@@ -46,6 +46,14 @@ pub enum InputError {
         /// The header's name.
         name: String,
     },
+    /// A cookie the engine would refuse to store.
+    #[error("cookie '{input}' would not be stored: {reason}")]
+    Cookie {
+        /// The `Set-Cookie` line given.
+        input: String,
+        /// What to change.
+        reason: &'static str,
+    },
     /// An engine name that is none of chromium, firefox, webkit.
     #[error("unknown browser '{input}': expected chromium, firefox or webkit")]
     Engine {

@@ -764,9 +764,12 @@ impl Fetch {
         {
             return Err(CorsError::MixedContent);
         }
+        let Some(page_space) = self.page.address_space() else {
+            return Ok(());
+        };
         let target = self.page.target_address_space(url);
         local_network::check(
-            self.page.address_space(),
+            page_space,
             self.page.is_secure_context(),
             target,
             &self.page.permissions,

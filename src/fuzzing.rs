@@ -1131,7 +1131,7 @@ const GATE_COOKIES: [&str; 7] = [
     "__Secure-bad=1",
 ];
 
-/// Target `gate`: the whole machine with a [`BrowserState`] (cookies), named
+/// Target `gate`: the whole machine with a [`crate::BrowserState`] (cookies), named
 /// hosts over http and https, address spaces, permissions and COEP. Checks,
 /// for every request that reaches the wire: no mixed content from a secure
 /// page; no Local Network Access request the permission forbids; no cookie
@@ -1141,9 +1141,9 @@ const GATE_COOKIES: [&str; 7] = [
 /// engine enforces prefixes.
 pub fn gate(data: &[u8]) -> Result<(), String> {
     use crate::cookie::CookieJar;
-    use crate::local_network::{self, AddressSpace, LocalNetworkPermissions};
+    use crate::local_network::{self, AddressSpace};
     use crate::mixed_content;
-    use crate::origin::{SiteScheme, url_same_site};
+    use crate::origin::url_same_site;
     use crate::profile::ThirdPartyCookies;
     use crate::{BrowserState, EmbedderPolicy, Page, PermissionState};
 
@@ -1219,14 +1219,15 @@ pub fn gate(data: &[u8]) -> Result<(), String> {
                 wire.url
             );
             ensure!(
-                local_network::check(
-                    page.address_space(),
-                    page.is_secure_context(),
-                    page.target_address_space(&wire.url),
-                    &page.permissions,
-                    &profile.local_network
-                )
-                .is_ok(),
+                page.address_space()
+                    .is_none_or(|space| local_network::check(
+                        space,
+                        page.is_secure_context(),
+                        page.target_address_space(&wire.url),
+                        &page.permissions,
+                        &profile.local_network
+                    )
+                    .is_ok()),
                 "a request Local Network Access forbids reached the wire: {}",
                 wire.url
             );

@@ -31,10 +31,11 @@ pub enum InsecureRequests {
 /// ```
 /// use browser_cors::{AddressSpace, EmbedderPolicy, Page, PermissionState};
 /// let page = Page::parse("https://app.example").unwrap()
+///     .with_address_space(AddressSpace::Public)
 ///     .with_embedder_policy(EmbedderPolicy::RequireCorp)
 ///     .with_local_network_permission(PermissionState::Granted)
 ///     .with_target_address_space("https://nas.internal", AddressSpace::Local);
-/// assert_eq!(page.address_space(), AddressSpace::Public);
+/// assert_eq!(page.address_space(), Some(AddressSpace::Public));
 /// assert!(page.is_secure_context());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,7 +44,8 @@ pub struct Page {
     serialized: Bytes,
     pub(crate) embedder_policy: EmbedderPolicy,
     pub(crate) insecure_requests: InsecureRequests,
-    address_space: AddressSpace,
+    /// `None` until known: a page on a name is wherever its server is.
+    address_space: Option<AddressSpace>,
     pub(crate) permissions: LocalNetworkPermissions,
     /// Address spaces the caller gave, by origin (`http://10.0.0.2:8080`) or host.
     targets: BTreeMap<String, AddressSpace>,
@@ -51,19 +53,21 @@ pub struct Page {
 
 impl Page {
     /// A page at `origin`, with no policies. Its address space comes from its
-    /// host (an IP address or `localhost`); other names are public.
+    /// host when that is an IP address or `localhost`; a page on any other
+    /// name has none until [`Page::with_address_space`] gives it one (where
+    /// a name resolves is a fact of the deployment the emulator cannot
+    /// know), and Local Network Access is then not checked.
     ///
     /// ```
     /// use browser_cors::{AddressSpace, Page};
     /// let page = Page::new(&browser_cors::origin::parse_origin("http://localhost:3000").unwrap());
-    /// assert_eq!(page.address_space(), AddressSpace::Loopback);
+    /// assert_eq!(page.address_space(), Some(AddressSpace::Loopback));
+    /// assert_eq!(Page::parse("https://app.example").unwrap().address_space(), None);
     /// ```
     pub fn new(origin: &Origin) -> Page {
         let address_space = match origin {
-            Origin::Tuple(_, host, _) => {
-                AddressSpace::of_host(host.clone()).unwrap_or(AddressSpace::Public)
-            }
-            Origin::Opaque(_) => AddressSpace::Public,
+            Origin::Tuple(_, host, _) => AddressSpace::of_host(host.clone()),
+            Origin::Opaque(_) => None,
         };
         Page {
             origin: origin.clone(),
@@ -129,9 +133,11 @@ impl Page {
         self
     }
 
-    /// The page's own address space (default: from its host).
+    /// The page's own address space (default: from an IP or `localhost`
+    /// host, else none). A public page needs the user's permission to reach
+    /// local and loopback targets.
     pub fn with_address_space(mut self, space: AddressSpace) -> Page {
-        self.address_space = space;
+        self.address_space = Some(space);
         self
     }
 
@@ -176,8 +182,8 @@ impl Page {
         &self.serialized
     }
 
-    /// The page's address space.
-    pub fn address_space(&self) -> AddressSpace {
+    /// The page's address space, when known.
+    pub fn address_space(&self) -> Option<AddressSpace> {
         self.address_space
     }
 

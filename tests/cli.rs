@@ -142,7 +142,7 @@ Fix:
 }
 
 #[test]
-fn check_draws_a_credentialed_success_with_its_cookie_and_hidden_header() {
+fn check_draws_a_credentialed_success_its_withheld_cookie_and_hidden_header() {
     let port = start(api_routes());
     let url = format!("http://127.0.0.1:{port}/ok");
     let o = run(&[
@@ -177,7 +177,6 @@ Chromium fetch({url}) from a page at https://app.test
   page ──▶ server  PUT {url}
                    Origin: https://app.test
                    X-Token: 1
-                   Cookie: sid=7
   page ◀── server  200 OK
                    Access-Control-Allow-Origin: https://app.test
                    Access-Control-Allow-Credentials: true
@@ -186,6 +185,7 @@ Chromium fetch({url}) from a page at https://app.test
 ✔ fetch() resolves: a cors response, status 200
     readable headers: content-type
     note: script cannot read x-total: list it in Access-Control-Expose-Headers
+    note: cookie `sid` was not sent to {url}: third-party cookies are blocked; mark the cookie `Partitioned` (with `Secure; SameSite=None`), or serve the API from the page's site
 Preflight: yes, because
     - method PUT is not GET, HEAD or POST
     - header x-token is not CORS-safelisted
@@ -534,8 +534,11 @@ fn audit_tables_and_json() {
         .lines()
         .find(|l| l.starts_with("GET     -"))
         .unwrap_or_default();
+    // Chromium and Firefox let an https page fetch http://127.0.0.1; WebKit
+    // counts it as mixed content (mixed/s-to-a-loopback-ip in the gate vectors).
     assert!(
-        row.split_whitespace().filter(|w| *w == "yes").count() == 3,
+        row.split_whitespace().filter(|w| *w == "yes").count() == 2
+            && row.trim_end().ends_with("no: MixedContent"),
         "{out}"
     );
 }

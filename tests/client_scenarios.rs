@@ -172,7 +172,18 @@ fn serve(
         acrm: get("access-control-request-method"),
         acrh: get("access-control-request-headers"),
         cookie: headers.contains_key("cookie"),
-        cookies: None,
+        cookies: Some(
+            headers
+                .get_all("cookie")
+                .iter()
+                .flat_map(|v| {
+                    js_string(v.as_bytes())
+                        .split("; ")
+                        .map(|p| p.split('=').next().unwrap_or_default().to_owned())
+                        .collect::<Vec<_>>()
+                })
+                .collect(),
+        ),
         sec_fetch_mode: get("sec-fetch-mode"),
         sec_fetch_site: get("sec-fetch-site"),
         request_headers: None,
@@ -368,6 +379,7 @@ async fn run(client: &Client, request: Request) -> Result<Fetched, String> {
                             outcome: Outcome::NetworkError((**error).clone()),
                             body: None,
                             exchanges: mw.browser().trace().split_off(before).into(),
+                            cookies: Vec::new(),
                         }),
                         _ => Err(format!("middleware error: {e}")),
                     }

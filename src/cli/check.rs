@@ -327,6 +327,9 @@ pub fn render(
             for note in explain::notes(r, &fetched.exchanges) {
                 out.push_str(&format!("    {} {note}\n", style.warn("note:")));
             }
+            for note in &fetched.cookies {
+                out.push_str(&format!("    {} {note}\n", style.warn("note:")));
+            }
         }
         Outcome::NetworkError(e) => {
             out.push_str(&format!(

@@ -14,11 +14,14 @@
 //! Any other client works by implementing [`Transport`]: one exchange, no
 //! redirect following, no cookie handling of its own.
 //!
-//! Cookies live in the browser's jar ([`cookie_store`], keyed by domain and
-//! path as browsers do): the `Cookie` header is attached only to requests
-//! whose credentials mode includes credentials (`include`, or `same-origin`
-//! on a same-origin request; never to a preflight), and `Set-Cookie` is
-//! stored only from the responses to those requests.
+//! Cookies live in the browser's jar, a [`crate::CookieJar`] ruled by the
+//! machine: the `Cookie` header is attached only to requests whose
+//! credentials mode includes credentials (`include`, or `same-origin` on a
+//! same-origin request; never to a preflight), and only with the cookies the
+//! engine's policy lets through (`SameSite`, third-party cookies,
+//! partitions); `Set-Cookie` is stored only from the responses to those
+//! requests, by the same rules. [`Fetched::cookies`] says which cookie was
+//! withheld or refused, and why.
 //!
 //! The [`assert`](mod@assert) module adds test assertions to [`Fetched`].
 
@@ -30,9 +33,9 @@ use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 use url::{Origin, Url};
 
-use crate::PreflightCache;
+use crate::cookie::CookieNote;
 use crate::error::{InputError, NetworkError};
-use crate::fetch::{Action, Credentials, Fetch, Outcome, WireRequest};
+use crate::fetch::{Action, BrowserState, Fetch, Outcome, WireRequest};
 use crate::origin::parse_origin;
 use crate::page::Page;
 use crate::profile::{Engine, Profile};
@@ -117,6 +120,10 @@ pub struct Fetched {
     ///
     /// Shared with the browser's trace: recording an exchange copies nothing.
     pub exchanges: Arc<[Exchange]>,
+    /// Cookies that matched a request but were not sent, and `Set-Cookie`
+    /// lines that were not stored, each with the engine's reason, even when
+    /// the fetch itself resolved.
+    pub cookies: Vec<CookieNote>,
 }
 
 impl Fetched {
@@ -150,8 +157,8 @@ struct Inner<T> {
     transport: T,
     profile: Profile,
     page: Arc<Page>,
-    cache: Mutex<PreflightCache>,
-    jar: Mutex<cookie_store::CookieStore>,
+    /// The preflight cache and the cookie jar, ruled by the machine.
+    state: Mutex<BrowserState>,
     /// The exchanges of each fetch, shared with its [`Fetched`].
     trace: Mutex<Vec<Arc<[Exchange]>>>,
     tracing: std::sync::atomic::AtomicBool,
@@ -212,17 +219,36 @@ impl<T> Browser<T> {
         profile: Profile,
     ) -> Result<Browser<T>, InputError> {
         let page = parse_origin(page_origin)?;
-        Ok(Browser {
+        Ok(Browser::on_page(transport, Page::new(&page), profile))
+    }
+
+    /// A browser whose page has policies, an address space or permissions
+    /// of its own (see [`Page`]).
+    ///
+    /// ```
+    /// use browser_cors::{client::Browser, AddressSpace, Page, PermissionState, Profile};
+    /// let page = Page::parse("https://app.example").unwrap()
+    ///     .with_address_space(AddressSpace::Public)
+    ///     .with_local_network_permission(PermissionState::Granted);
+    /// let browser = Browser::on_page(browser_cors::client::Detached, page, Profile::chromium());
+    /// assert_eq!(browser.page().address_space(), Some(AddressSpace::Public));
+    /// ```
+    pub fn on_page(transport: T, page: Page, profile: Profile) -> Browser<T> {
+        Browser {
             inner: Arc::new(Inner {
                 transport,
-                cache: Mutex::new(PreflightCache::new(profile.cache.capacity)),
+                state: Mutex::new(BrowserState::new(&profile)),
                 profile,
-                page: Arc::new(Page::new(&page)),
-                jar: Mutex::new(cookie_store::CookieStore::default()),
+                page: Arc::new(page),
                 trace: Mutex::new(Vec::new()),
                 tracing: std::sync::atomic::AtomicBool::new(true),
             }),
-        })
+        }
+    }
+
+    /// The page, with its policies, address space and permissions.
+    pub fn page(&self) -> &Page {
+        &self.inner.page
     }
 
     /// The same browser as another engine: a fresh cache and jar.
@@ -256,15 +282,36 @@ impl<T> Browser<T> {
             })
     }
 
-    /// Puts a cookie in the jar as if `url` had set it (`name=value; Path=/`).
+    /// Puts a cookie in the jar as a top-level visit to `url` would store it
+    /// (first party; `name=value; Path=/`). Fails with the reason when the
+    /// engine would refuse it (a `Secure` cookie over http, a bad prefix, ...).
+    ///
+    /// ```
+    /// let browser = browser_cors::client::Browser::detached("https://app.example").unwrap();
+    /// let api = url::Url::parse("https://api.example/").unwrap();
+    /// browser.add_cookie("sid=1; SameSite=None; Secure", &api).unwrap();
+    /// assert!(browser.add_cookie("__Host-x=1", &api).is_err());
+    /// ```
     pub fn add_cookie(&self, set_cookie: &str, url: &Url) -> Result<(), InputError> {
-        lock(&self.inner.jar)
-            .parse(set_cookie, url)
-            .map(|_| ())
-            .map_err(|e| InputError::Url {
+        let refused = lock(&self.inner.state).cookies.store_first_party(
+            url,
+            set_cookie.as_bytes(),
+            Instant::now(),
+        );
+        match refused {
+            None => Ok(()),
+            Some(reason) => Err(InputError::Cookie {
                 input: set_cookie.to_owned(),
-                reason: format!("not a cookie: {e}"),
-            })
+                reason: reason.fix(),
+            }),
+        }
+    }
+
+    /// The cookies a top-level visit to `url` would send, `name=value` each.
+    pub fn cookies_for(&self, url: &Url) -> Vec<String> {
+        lock(&self.inner.state)
+            .cookies
+            .first_party_cookies(url, Instant::now())
     }
 
     /// Every exchange this browser has made, in order (a copy).
@@ -297,7 +344,12 @@ impl<T> Browser<T> {
 
     /// Forgets the preflight cache (as a browser restart would).
     pub fn clear_preflight_cache(&self) {
-        lock(&self.inner.cache).clear();
+        lock(&self.inner.state).preflight_cache.clear();
+    }
+
+    /// Forgets every cookie.
+    pub fn clear_cookies(&self) {
+        lock(&self.inner.state).cookies.clear();
     }
 
     /// What script in the page gets from `fetch(request)`.
@@ -353,40 +405,19 @@ impl<T> Browser<T> {
             if fetch.is_done() {
                 break;
             }
-            let action = {
-                let mut cache = lock(&inner.cache);
-                fetch.poll(&mut *cache, Instant::now())
-            };
-            let Action::Send(mut sent) = action else {
+            let action = fetch.poll(&mut *lock(&inner.state), Instant::now());
+            let Action::Send(sent) = action else {
                 break;
             };
-            let include = sent.credentials == Credentials::Include;
-            if include {
-                // Cookie matching looks at the scheme, host and path only.
-                let cookie = lock(&inner.jar)
-                    .get_request_values(&sent.url)
-                    .map(|(n, v)| format!("{n}={v}"))
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                if !cookie.is_empty() {
-                    sent.headers.set_cookie(cookie);
-                }
-            }
             match transport.send_wire(&sent).await {
                 Ok(response) => {
                     let (parts, body) = response.into_parts();
-                    if include {
-                        store_cookies(&inner.jar, &sent.url, &parts.headers);
-                    }
-                    {
-                        let mut cache = lock(&inner.cache);
-                        fetch.on_response_head(
-                            parts.status,
-                            &parts.headers,
-                            &mut *cache,
-                            Instant::now(),
-                        );
-                    }
+                    fetch.on_response_head(
+                        parts.status,
+                        &parts.headers,
+                        &mut *lock(&inner.state),
+                        Instant::now(),
+                    );
                     exchanges.push(Exchange {
                         request: sent,
                         status: Some(parts.status),
@@ -410,10 +441,17 @@ impl<T> Browser<T> {
                 "internal: the fetch did not finish in {MAX_EXCHANGES} exchanges"
             ));
         }
-        self.finish(fetch.into_outcome(), last_body, exchanges)
+        let cookies = fetch.cookie_notes().to_vec();
+        self.finish(fetch.into_outcome(), last_body, exchanges, cookies)
     }
 
-    fn finish(&self, outcome: Outcome, last_body: Bytes, exchanges: Vec<Exchange>) -> Fetched {
+    fn finish(
+        &self,
+        outcome: Outcome,
+        last_body: Bytes,
+        exchanges: Vec<Exchange>,
+        cookies: Vec<CookieNote>,
+    ) -> Fetched {
         let exchanges: Arc<[Exchange]> = exchanges.into();
         if self
             .inner
@@ -430,6 +468,7 @@ impl<T> Browser<T> {
             outcome,
             body,
             exchanges,
+            cookies,
         }
     }
 }
@@ -466,14 +505,5 @@ impl Browser<Detached> {
     /// [`Browser::fetch_via`].
     pub fn detached(page_origin: &str) -> Result<Browser<Detached>, InputError> {
         Browser::new(Detached, page_origin)
-    }
-}
-
-fn store_cookies(jar: &Mutex<cookie_store::CookieStore>, url: &Url, headers: &HeaderMap) {
-    let mut jar = lock(jar);
-    for value in headers.get_all(http::header::SET_COOKIE) {
-        if let Ok(text) = value.to_str() {
-            let _ = jar.parse(text, url);
-        }
     }
 }
