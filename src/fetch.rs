@@ -1488,3 +1488,424 @@ mod tests {
         assert_eq!(r.header("origin").as_deref(), Some("http://app.test"));
     }
 }
+
+/// The gate's rules as the machine applies them hop by hop: mixed content,
+/// upgrade-insecure-requests, Local Network Access, CORP/COEP and cookies,
+/// with the edge cases the vectors do not reach.
+#[cfg(test)]
+mod gate_tests {
+    use super::*;
+    use crate::cookie::{CookieAction, CookieReason};
+    use crate::corp::{CorpBlock, EmbedderPolicy};
+    use crate::local_network::{AddressSpace, LocalNetworkBlock};
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    fn page(origin: &str) -> Page {
+        Page::parse(origin).unwrap()
+    }
+
+    /// Drives a fetch against `answer` (status and headers per request),
+    /// returning the outcome and every request sent.
+    fn run(
+        profile: &Profile,
+        page: &Page,
+        state: &mut BrowserState,
+        request: Request,
+        answer: impl Fn(&WireRequest) -> (u16, Vec<(&'static str, String)>),
+    ) -> (Outcome, Vec<WireRequest>, Vec<CookieNote>) {
+        let now = Instant::now();
+        let mut fetch = Fetch::from_page(profile, page, request);
+        let mut sent = Vec::new();
+        for _ in 0..50 {
+            match fetch.poll(state, now) {
+                Action::Send(r) => {
+                    let (status, headers) = answer(&r);
+                    let mut b = http::Response::builder().status(status);
+                    for (n, v) in headers {
+                        b = b.header(n, v);
+                    }
+                    sent.push(r);
+                    fetch.on_response(&b.body(()).unwrap(), state, now);
+                }
+                Action::Done(o) => return (o, sent, fetch.cookie_notes().to_vec()),
+            }
+        }
+        panic!("the fetch did not finish");
+    }
+
+    fn acao(origin: &str) -> Vec<(&'static str, String)> {
+        vec![("access-control-allow-origin", origin.to_owned())]
+    }
+
+    #[test]
+    fn a_redirect_hop_to_insecure_http_is_blocked_before_it_is_sent() {
+        let p = Profile::chromium();
+        let mut state = BrowserState::new(&p);
+        let (o, sent, _) = run(
+            &p,
+            &page("https://app.test"),
+            &mut state,
+            Request::get(url("https://api.test/go")),
+            |r| {
+                if r.url.path() == "/go" {
+                    (
+                        302,
+                        vec![
+                            ("location", "http://api.test/r".into()),
+                            ("access-control-allow-origin", "*".into()),
+                        ],
+                    )
+                } else {
+                    (200, acao("*"))
+                }
+            },
+        );
+        assert_eq!(sent.len(), 1);
+        let e = o.error().unwrap();
+        assert_eq!(
+            (e.reason.code(), e.stage),
+            ("MixedContent", Stage::Redirect)
+        );
+        assert!(
+            e.to_string()
+                .starts_with("Mixed Content: The page at 'https://app.test/'")
+        );
+    }
+
+    #[test]
+    fn upgrade_insecure_requests_rewrites_the_url_before_the_mixed_content_check() {
+        let p = Profile::chromium();
+        let mut state = BrowserState::new(&p);
+        let page = page("https://app.test").with_insecure_requests(InsecureRequests::Upgrade);
+        let (o, sent, _) = run(
+            &p,
+            &page,
+            &mut state,
+            Request::get(url("http://api.test:8080/r")),
+            |_| (200, acao("*")),
+        );
+        assert_eq!(sent[0].url.as_str(), "https://api.test:8080/r");
+        assert_eq!(
+            o.response().unwrap().url.as_ref().unwrap().as_str(),
+            "https://api.test:8080/r"
+        );
+    }
+
+    #[test]
+    fn local_network_access_is_checked_on_every_hop() {
+        let public = page("https://app.test")
+            .with_address_space(AddressSpace::Public)
+            .with_target_address_space("https://pub.test", AddressSpace::Public);
+        let go = |r: &WireRequest| {
+            if r.url.path() == "/go" {
+                (
+                    302,
+                    vec![
+                        ("location", "http://127.0.0.1:9/r".into()),
+                        ("access-control-allow-origin", "*".into()),
+                    ],
+                )
+            } else {
+                (200, acao("*"))
+            }
+        };
+        for (profile, block) in [
+            (Profile::chromium(), LocalNetworkBlock::Denied),
+            (Profile::firefox(), LocalNetworkBlock::AwaitingPermission),
+        ] {
+            let mut state = BrowserState::new(&profile);
+            let (o, sent, _) = run(
+                &profile,
+                &public,
+                &mut state,
+                Request::get(url("https://pub.test/go")),
+                go,
+            );
+            assert_eq!(sent.len(), 1, "{:?}", profile.engine);
+            assert_eq!(
+                o.error().unwrap().reason,
+                CorsError::LocalNetworkAccess {
+                    block,
+                    target: AddressSpace::Loopback
+                }
+            );
+        }
+        // WebKit has no such check; it refuses the hop as mixed content
+        // (loopback http is not trustworthy there), and from an http page
+        // the hop goes out.
+        let w = Profile::webkit();
+        let mut state = BrowserState::new(&w);
+        let (o, sent, _) = run(
+            &w,
+            &public,
+            &mut state,
+            Request::get(url("https://pub.test/go")),
+            go,
+        );
+        assert_eq!(
+            (sent.len(), o.error().unwrap().reason.code()),
+            (1, "MixedContent")
+        );
+        let http_page = page("http://app.test")
+            .with_address_space(AddressSpace::Public)
+            .with_target_address_space("https://pub.test", AddressSpace::Public);
+        let (o, sent, _) = run(
+            &w,
+            &http_page,
+            &mut state,
+            Request::get(url("https://pub.test/go")),
+            go,
+        );
+        assert_eq!((sent.len(), o.response().map(|r| r.status)), (2, Some(200)));
+    }
+
+    #[test]
+    fn corp_is_checked_on_redirect_responses_of_no_cors_fetches() {
+        let p = Profile::firefox();
+        let mut state = BrowserState::new(&p);
+        let request = Request::get(url("https://cdn.test/go")).mode(Mode::NoCors);
+        let (o, sent, _) = run(&p, &page("https://app.test"), &mut state, request, |r| {
+            if r.url.path() == "/go" {
+                (
+                    302,
+                    vec![
+                        ("location", "https://cdn.test/r".into()),
+                        ("cross-origin-resource-policy", "same-origin".into()),
+                    ],
+                )
+            } else {
+                (200, vec![])
+            }
+        });
+        assert_eq!(sent.len(), 1);
+        let e = o.error().unwrap();
+        assert_eq!(
+            (e.reason.clone(), e.stage),
+            (
+                CorsError::ResourcePolicy {
+                    block: CorpBlock::NotSameOrigin
+                },
+                Stage::Redirect
+            )
+        );
+        // In cors mode the header is not consulted.
+        let mut state = BrowserState::new(&p);
+        let (o, _, _) = run(
+            &p,
+            &page("https://app.test"),
+            &mut state,
+            Request::get(url("https://cdn.test/r")),
+            |_| {
+                (
+                    200,
+                    vec![
+                        ("access-control-allow-origin", "*".into()),
+                        ("cross-origin-resource-policy", "same-origin".into()),
+                    ],
+                )
+            },
+        );
+        assert!(o.response().is_some());
+    }
+
+    #[test]
+    fn credentialless_pages_send_no_cookie_on_cross_origin_no_cors_fetches() {
+        let api = url("https://api.app.test/r");
+        for (profile, expect_cookie) in [(Profile::chromium(), false), (Profile::webkit(), true)] {
+            let mut state = BrowserState::new(&profile);
+            state
+                .cookies
+                .store_first_party(&api, b"sid=1; SameSite=None; Secure", Instant::now());
+            let page =
+                page("https://app.test").with_embedder_policy(EmbedderPolicy::Credentialless);
+            let request = Request::get(api.clone())
+                .mode(Mode::NoCors)
+                .credentials(CredentialsMode::Include);
+            let (o, sent, _) = run(&profile, &page, &mut state, request, |_| (200, vec![]));
+            assert_eq!(
+                sent[0].header("cookie").is_some(),
+                expect_cookie,
+                "{:?}",
+                profile.engine
+            );
+            assert!(o.response().is_some(), "no credentials: no CORP needed");
+        }
+    }
+
+    #[test]
+    fn cookies_of_a_response_that_fails_cors_are_kept_or_dropped_per_engine() {
+        let set = url("https://api.app.test/set");
+        for (profile, kept) in [
+            (Profile::chromium(), 1),
+            (Profile::firefox(), 1),
+            (Profile::webkit(), 0),
+        ] {
+            let mut state = BrowserState::new(&profile);
+            let request = Request::get(set.clone()).credentials(CredentialsMode::Include);
+            let (o, _, notes) = run(
+                &profile,
+                &page("https://app.test"),
+                &mut state,
+                request,
+                |_| {
+                    (
+                        200,
+                        vec![("set-cookie", "f=1; SameSite=None; Secure".into())],
+                    )
+                },
+            );
+            assert_eq!(o.error().unwrap().reason.code(), "MissingAllowOriginHeader");
+            assert_eq!(state.cookies.len(), kept, "{:?}", profile.engine);
+            if kept == 0 {
+                assert_eq!(notes[0].reason, CookieReason::CorsFailed);
+                assert_eq!(notes[0].action, CookieAction::NotStored);
+            }
+        }
+    }
+
+    #[test]
+    fn a_lax_cookie_stays_home_on_a_cross_site_fetch_and_says_why() {
+        let p = Profile::webkit();
+        let mut state = BrowserState::new(&p);
+        let api = url("https://api.other.test/r");
+        state
+            .cookies
+            .store_first_party(&api, b"session=1; SameSite=Lax", Instant::now());
+        state
+            .cookies
+            .store_first_party(&api, b"open=1", Instant::now());
+        let request = Request::get(api).credentials(CredentialsMode::Include);
+        let (_, sent, notes) = run(&p, &page("https://app.test"), &mut state, request, |_| {
+            (
+                200,
+                vec![
+                    ("access-control-allow-origin", "https://app.test".into()),
+                    ("access-control-allow-credentials", "true".into()),
+                ],
+            )
+        });
+        assert_eq!(sent[0].header("cookie").as_deref(), Some("open=1"));
+        assert_eq!(notes.len(), 1);
+        assert_eq!(
+            (notes[0].name.as_str(), notes[0].reason),
+            ("session", CookieReason::SameSiteLax)
+        );
+        assert!(
+            notes[0]
+                .to_string()
+                .starts_with("cookie `session` was not sent to https://api.other.test/r")
+        );
+    }
+
+    #[test]
+    fn preflights_never_carry_cookies() {
+        let p = Profile::firefox();
+        let mut state = BrowserState::new(&p);
+        let api = url("https://api.app.test/r");
+        state
+            .cookies
+            .store_first_party(&api, b"sid=1", Instant::now());
+        let request = Request::get(api)
+            .method("PUT")
+            .credentials(CredentialsMode::Include);
+        let (_, sent, _) = run(&p, &page("https://app.test"), &mut state, request, |_| {
+            (
+                200,
+                vec![
+                    ("access-control-allow-origin", "https://app.test".into()),
+                    ("access-control-allow-credentials", "true".into()),
+                    ("access-control-allow-methods", "PUT".into()),
+                ],
+            )
+        });
+        assert_eq!(sent[0].kind, RequestKind::Preflight);
+        assert_eq!(sent[0].header("cookie"), None);
+        assert_eq!(sent[1].header("cookie").as_deref(), Some("sid=1"));
+    }
+
+    #[test]
+    fn no_cors_with_a_manual_redirect_is_refused_only_off_the_origin() {
+        let p = Profile::chromium();
+        let mut state = BrowserState::new(&p);
+        let same = Request::get(url("https://app.test/go"))
+            .mode(Mode::NoCors)
+            .redirect(RedirectMode::Manual);
+        let (o, _, _) = run(&p, &page("https://app.test"), &mut state, same, |_| {
+            (302, vec![("location", "/r".into())])
+        });
+        assert_eq!(
+            o.response().unwrap().response_type,
+            ResponseType::OpaqueRedirect
+        );
+        let cross = Request::get(url("https://api.test/go"))
+            .mode(Mode::NoCors)
+            .redirect(RedirectMode::Manual);
+        let (o, sent, _) = run(&p, &page("https://app.test"), &mut state, cross, |_| {
+            (302, vec![])
+        });
+        assert!(sent.is_empty());
+        assert_eq!(o.error().unwrap().reason, CorsError::NoCorsRedirectMode);
+    }
+
+    #[test]
+    fn an_empty_location_is_read_three_ways() {
+        let same = |mode: RedirectMode| Request::get(url("https://app.test/go")).redirect(mode);
+        let empty = |_: &WireRequest| (302, vec![("location", String::new())]);
+        let pg = page("https://app.test");
+        let c = Profile::chromium();
+        let (o, sent, _) = run(
+            &c,
+            &pg,
+            &mut BrowserState::new(&c),
+            same(RedirectMode::Follow),
+            empty,
+        );
+        assert_eq!((o.response().unwrap().status, sent.len()), (302, 1));
+        let f = Profile::firefox();
+        let (o, sent, _) = run(
+            &f,
+            &pg,
+            &mut BrowserState::new(&f),
+            same(RedirectMode::Follow),
+            empty,
+        );
+        assert_eq!(
+            (o.error().unwrap().reason.clone(), sent.len()),
+            (CorsError::TooManyRedirects, 21)
+        );
+        let w = Profile::webkit();
+        let (o, sent, _) = run(
+            &w,
+            &pg,
+            &mut BrowserState::new(&w),
+            same(RedirectMode::Follow),
+            empty,
+        );
+        assert_eq!(sent.len(), 1);
+        assert!(o.error().is_some());
+        let (o, _, _) = run(
+            &w,
+            &pg,
+            &mut BrowserState::new(&w),
+            same(RedirectMode::Error),
+            empty,
+        );
+        assert_eq!(o.response().unwrap().status, 302);
+        for p in [&c, &f, &w] {
+            let (o, _, _) = run(
+                p,
+                &pg,
+                &mut BrowserState::new(p),
+                same(RedirectMode::Manual),
+                empty,
+            );
+            assert_eq!(
+                o.response().unwrap().response_type,
+                ResponseType::OpaqueRedirect
+            );
+        }
+    }
+}
