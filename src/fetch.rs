@@ -801,7 +801,7 @@ impl Fetch {
             PreflightOriginAfterRedirect::Tainted => self.origin_header(),
             PreflightOriginAfterRedirect::PageOrigin => self.page.serialized().clone(),
         };
-        let mut headers = HeaderList::new();
+        let mut headers = HeaderList::with_capacity(9);
         headers.set(http::header::ACCEPT, "*/*");
         headers.set(
             http::header::ACCESS_CONTROL_REQUEST_METHOD,
@@ -846,7 +846,8 @@ impl Fetch {
     /// Builds and sends the actual request (HTTP-network-or-cache fetch's header steps).
     fn send_actual(&mut self) {
         let url = self.current_url().clone();
-        let mut headers = HeaderList::new();
+        // The script's headers, the four defaults, Origin, Sec-Fetch-* and Cookie.
+        let mut headers = HeaderList::with_capacity(self.headers.len() + 9);
         let firefox_style =
             self.profile.repeated_request_header == RepeatedRequestHeader::EachOnItsOwn;
         for (name, mut value) in self.headers.combined() {

@@ -162,6 +162,13 @@ impl HeaderList {
         Self::default()
     }
 
+    /// An empty list with room for `n` headers.
+    pub(crate) fn with_capacity(n: usize) -> Self {
+        HeaderList {
+            entries: Vec::with_capacity(n),
+        }
+    }
+
     /// Appends a header as `Headers.append()` does: the name must be a token,
     /// the value is normalized and must not contain NUL, CR or LF.
     ///

@@ -102,8 +102,25 @@ fn borrow_host(host: &Host<String>) -> Host<&str> {
 /// are never looked up in the public suffix list.
 fn hosts_same_site(a: Host<&str>, b: Host<&str>) -> bool {
     match (a, b) {
-        (Host::Domain(x), Host::Domain(y)) => x == y || registrable(x) == registrable(y),
+        (Host::Domain(x), Host::Domain(y)) => {
+            x == y || (last_two_labels(x) == last_two_labels(y) && registrable(x) == registrable(y))
+        }
         (a, b) => a == b,
+    }
+}
+
+/// The last two labels of a domain (`app.example` of `api.app.example`).
+/// A registrable domain has at least two labels and both hosts end with
+/// it, so hosts whose last two labels differ are never the same site: no
+/// public-suffix lookup is needed to say so.
+fn last_two_labels(domain: &str) -> &str {
+    let d = domain.strip_suffix('.').unwrap_or(domain);
+    let bytes = d.as_bytes();
+    let last = bytes.iter().rposition(|b| *b == b'.');
+    let second = last.and_then(|i| bytes.get(..i)?.iter().rposition(|b| *b == b'.'));
+    match second {
+        Some(i) => d.get(i + 1..).unwrap_or(d),
+        None => d,
     }
 }
 

@@ -51,6 +51,39 @@ pub struct Page {
     targets: BTreeMap<String, AddressSpace>,
 }
 
+/// [`Origin::ascii_serialization`] without the formatting machinery: it is
+/// made once per fetch started with [`crate::Fetch::new`].
+fn serialize(origin: &Origin) -> String {
+    match origin {
+        Origin::Tuple(scheme, host, port) => {
+            let mut s = String::with_capacity(scheme.len() + 3 + 64 + 6);
+            s.push_str(scheme);
+            s.push_str("://");
+            match host {
+                url::Host::Domain(d) => s.push_str(d),
+                url::Host::Ipv4(ip) => s.push_str(&ip.to_string()),
+                url::Host::Ipv6(ip) => {
+                    s.push('[');
+                    s.push_str(&ip.to_string());
+                    s.push(']');
+                }
+            }
+            let default = match scheme.as_str() {
+                "http" | "ws" => Some(80),
+                "https" | "wss" => Some(443),
+                "ftp" => Some(21),
+                _ => None,
+            };
+            if Some(*port) != default {
+                s.push(':');
+                s.push_str(&port.to_string());
+            }
+            s
+        }
+        Origin::Opaque(_) => "null".to_owned(),
+    }
+}
+
 impl Page {
     /// A page at `origin`, with no policies. Its address space comes from its
     /// host when that is an IP address or `localhost`; a page on any other
@@ -71,7 +104,7 @@ impl Page {
         };
         Page {
             origin: origin.clone(),
-            serialized: Bytes::from(origin.ascii_serialization()),
+            serialized: Bytes::from(serialize(origin)),
             embedder_policy: EmbedderPolicy::UnsafeNone,
             insecure_requests: InsecureRequests::AsIs,
             address_space,
@@ -230,5 +263,63 @@ impl Page {
             }
         }
         AddressSpace::of_url(url).unwrap_or(AddressSpace::Public)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialization_is_the_url_crates() {
+        for o in [
+            "https://app.test",
+            "http://127.0.0.1:8001",
+            "http://[::1]:9",
+            "https://app.test:443",
+            "http://app.test:443",
+            "ws://x.test:80",
+            "null",
+        ] {
+            let origin = parse_origin(o).unwrap_or_else(|_| url::Origin::new_opaque());
+            assert_eq!(serialize(&origin), origin.ascii_serialization(), "{o}");
+        }
+    }
+
+    #[test]
+    fn document_headers_set_the_policies() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "content-security-policy",
+            "default-src 'self'; Upgrade-Insecure-Requests"
+                .parse()
+                .unwrap(),
+        );
+        h.insert(
+            "cross-origin-embedder-policy",
+            "credentialless".parse().unwrap(),
+        );
+        h.insert(
+            "cross-origin-embedder-policy-report-only",
+            "require-corp".parse().unwrap(),
+        );
+        let page = Page::parse("https://app.test")
+            .unwrap()
+            .with_document_headers(&h);
+        assert_eq!(page.insecure_requests, InsecureRequests::Upgrade);
+        assert_eq!(page.embedder_policy(), EmbedderPolicy::Credentialless);
+    }
+
+    #[test]
+    fn secure_contexts() {
+        for (o, secure) in [
+            ("https://a.test", true),
+            ("http://localhost:1", true),
+            ("http://127.0.0.1", true),
+            ("http://a.test", false),
+            ("http://10.0.0.1", false),
+        ] {
+            assert_eq!(Page::parse(o).unwrap().is_secure_context(), secure, "{o}");
+        }
     }
 }
