@@ -325,7 +325,11 @@ impl Default for Origins {
 
 impl Origins {
     fn host(origin: &str) -> &str {
-        origin.split_once("://").map_or(origin, |(_, h)| h)
+        let b = origin.as_bytes();
+        match b.windows(3).position(|w| w == b"://") {
+            Some(i) => origin.get(i + 3..).unwrap_or(origin),
+            None => origin,
+        }
     }
 
     /// Every placeholder name with its origin.
@@ -350,28 +354,81 @@ impl Origins {
         self.all().find(|(n, _)| *n == name).map(|(_, o)| o)
     }
 
-    /// Replaces the placeholders of `s` with these origins.
+    /// Replaces the placeholders of `s` with these origins (one pass).
+    ///
+    /// ```
+    /// let o = browser_cors::conformance::Origins::default();
+    /// assert_eq!(o.fill("{B}/r on {C_host}"), "http://127.0.0.1:8002/r on localhost:8003");
+    /// ```
     pub fn fill(&self, s: &str) -> String {
         if !s.contains('{') {
             return s.to_owned();
         }
-        let mut out = s.to_owned();
-        for (name, origin) in self.all() {
-            out = out
-                .replace(&format!("{{{name}_host}}"), Self::host(origin))
-                .replace(&format!("{{{name}}}"), origin);
+        let mut out = String::with_capacity(s.len() + 32);
+        let mut rest = s;
+        while let Some(i) = rest.find('{') {
+            out.push_str(rest.get(..i).unwrap_or_default());
+            let tail = rest.get(i..).unwrap_or_default();
+            let hit = self.all().find_map(|(name, origin)| {
+                let after = tail.strip_prefix('{')?.strip_prefix(name)?;
+                if let Some(r) = after.strip_prefix('}') {
+                    Some((origin, r))
+                } else {
+                    after
+                        .strip_prefix("_host}")
+                        .map(|r| (Self::host(origin), r))
+                }
+            });
+            match hit {
+                Some((text, r)) => {
+                    out.push_str(text);
+                    rest = r;
+                }
+                None => {
+                    out.push('{');
+                    rest = tail.get(1..).unwrap_or_default();
+                }
+            }
         }
+        out.push_str(rest);
         out
     }
 
-    /// Puts the placeholders back into `s`.
+    /// Puts the placeholders back into `s` (one pass; an origin is matched
+    /// before its host).
+    ///
+    /// ```
+    /// let o = browser_cors::conformance::Origins::default();
+    /// assert_eq!(o.unfill("http://127.0.0.1:8002/r on localhost:8003"), "{B}/r on {C_host}");
+    /// ```
     pub fn unfill(&self, s: &str) -> String {
-        let mut out = s.to_owned();
-        for (name, origin) in self.all() {
-            out = out.replace(origin, &format!("{{{name}}}"));
+        let mut table = [("", "", ""); 8];
+        for (slot, (name, origin)) in table.iter_mut().zip(self.all()) {
+            *slot = (name, origin, Self::host(origin));
         }
-        for (name, origin) in self.all() {
-            out = out.replace(Self::host(origin), &format!("{{{name}_host}}"));
+        let mut out = String::with_capacity(s.len());
+        let mut rest = s;
+        'scan: while let Some(ch) = rest.chars().next() {
+            for (name, origin, _) in &table {
+                if let Some(r) = rest.strip_prefix(origin) {
+                    out.push('{');
+                    out.push_str(name);
+                    out.push('}');
+                    rest = r;
+                    continue 'scan;
+                }
+            }
+            for (name, _, host) in &table {
+                if let Some(r) = rest.strip_prefix(host).filter(|_| !host.is_empty()) {
+                    out.push('{');
+                    out.push_str(name);
+                    out.push_str("_host}");
+                    rest = r;
+                    continue 'scan;
+                }
+            }
+            out.push(ch);
+            rest = rest.get(ch.len_utf8()..).unwrap_or_default();
         }
         out
     }
@@ -409,12 +466,12 @@ impl Server<'_> {
     /// The scripted answer, or `None` when nothing listens at the URL's
     /// origin (the connection fails, nothing is logged).
     fn respond(&self, url: &Url, method: &str) -> Option<(StatusCode, HeaderMap)> {
-        let origin = url.origin().ascii_serialization();
+        let origin = origin_of_url(url);
         self.origins.all().find(|(_, o)| *o == origin)?;
         let route = self.routes.iter().find(|r| {
-            self.origins.fill(&r.origin) == origin
-                && r.path == url.path()
+            r.path == url.path()
                 && (r.method == "*" || r.method == method)
+                && self.origins.origin_of(&r.origin).unwrap_or(&r.origin) == origin
         });
         let Some(route) = route else {
             return Some((StatusCode::NOT_FOUND, HeaderMap::new()));
@@ -434,6 +491,21 @@ impl Server<'_> {
             StatusCode::from_u16(route.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         Some((status, headers))
     }
+}
+
+/// A URL's origin as `Origin::ascii_serialization` writes it (the URL
+/// parser already dropped a default port), without the formatter.
+fn origin_of_url(url: &Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    let mut s = String::with_capacity(url.scheme().len() + 3 + host.len() + 6);
+    s.push_str(url.scheme());
+    s.push_str("://");
+    s.push_str(host);
+    if let Some(port) = url.port() {
+        s.push(':');
+        s.push_str(&port.to_string());
+    }
+    s
 }
 
 /// The page of a scenario, with its policies, address spaces and permissions.
@@ -460,8 +532,16 @@ fn scenario_page(scenario: &Scenario, origins: &Origins) -> (Page, String) {
     let mut page = Page::new(&origin)
         .with_document_headers(&document)
         .with_address_space(space_of(page_placeholder));
-    for (name, o) in origins.all() {
-        page = page.with_target_address_space(o, space_of(&format!("{{{name}}}")));
+    for (placeholder, space) in &scenario.address_spaces {
+        if let Some(o) = origins.origin_of(placeholder) {
+            page = page.with_target_address_space(o, *space);
+        }
+    }
+    // Every other placeholder listens on 127.0.0.1: loopback, named or not.
+    for (_, o) in origins.all() {
+        if !page.has_target_address_space(o) {
+            page = page.with_target_origin(o, crate::AddressSpace::Loopback);
+        }
     }
     let mut permissions = crate::LocalNetworkPermissions::default();
     for (name, state) in &scenario.permissions {
@@ -656,7 +736,7 @@ fn log_entry(
             .get(name)
             .map(|v| origins.unfill(&js_string(&v)))
     };
-    let mut origin_url = wire.url.origin().ascii_serialization();
+    let mut origin_url = origin_of_url(&wire.url);
     origin_url.push_str(wire.url.path());
     LogEntry {
         method: wire.method.as_str().to_owned(),

@@ -394,18 +394,10 @@ pub(crate) struct CookieContext {
 }
 
 impl CookieContext {
-    pub(crate) fn new(page: &url::Origin, url: &Url, rules: &CookieRules) -> CookieContext {
-        let top_site = match page {
-            url::Origin::Tuple(scheme, host, _) => {
-                let u = Url::parse(&format!("{scheme}://{host}/")).ok();
-                u.map(|u| site_key(&u, SiteScheme::Schemeful))
-                    .unwrap_or_default()
-            }
-            url::Origin::Opaque(_) => String::new(),
-        };
+    pub(crate) fn new(page: &crate::Page, url: &Url, rules: &CookieRules) -> CookieContext {
         CookieContext {
-            cross_site: !crate::origin::url_same_site(page, url, rules.same_site_scheme),
-            top_site,
+            cross_site: !crate::origin::url_same_site(&page.origin, url, rules.same_site_scheme),
+            top_site: page.top_site().to_owned(),
         }
     }
 
@@ -895,8 +887,8 @@ mod tests {
         Url::parse(s).unwrap()
     }
 
-    fn page(s: &str) -> url::Origin {
-        crate::origin::parse_origin(s).unwrap()
+    fn page(s: &str) -> crate::Page {
+        crate::Page::parse(s).unwrap()
     }
 
     fn sent(jar: &CookieJar, page_origin: &str, url: &str) -> Vec<String> {

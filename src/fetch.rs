@@ -618,7 +618,7 @@ impl Fetch {
         if request.credentials != Credentials::Include {
             return;
         }
-        let ctx = CookieContext::new(&self.page.origin, &request.url, &self.profile.cookies);
+        let ctx = CookieContext::new(&self.page, &request.url, &self.profile.cookies);
         let (header, notes) = jar.cookie_header(&request.url, &ctx, now);
         if let Some(value) = header {
             request.headers.set(http::header::COOKIE, value);
@@ -1131,7 +1131,7 @@ impl Fetch {
         {
             return;
         }
-        let ctx = CookieContext::new(&self.page.origin, &request.url, &self.profile.cookies);
+        let ctx = CookieContext::new(&self.page, &request.url, &self.profile.cookies);
         let lines = headers
             .get_all(http::header::SET_COOKIE)
             .iter()

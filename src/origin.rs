@@ -77,16 +77,46 @@ pub fn same_origin(a: &Origin, b: &Origin) -> bool {
 /// The registrable domain of a domain host, or the host itself when it has
 /// none (`localhost`, a public suffix). Borrowed: no allocation.
 /// [HTML § obtain a site](https://html.spec.whatwg.org/multipage/browsers.html#obtain-a-site)
+/// The ASCII top-level labels the list has rules for. A domain whose last
+/// label is none of them (and not punycode) falls under the list's default
+/// rule `*` alone: its public suffix is that label, and no lookup (nor the
+/// one-time parse of the list) is needed.
+static LISTED_TLDS: &[&str] = include!("../data/psl_ascii_tlds.rs");
+
+/// Whether `domain` falls under the default rule only.
+fn default_rule_only(domain: &str) -> bool {
+    let d = domain.strip_suffix('.').unwrap_or(domain);
+    let tld = d.rsplit('.').next().unwrap_or(d);
+    !tld.starts_with("xn--")
+        && tld.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && LISTED_TLDS
+            .binary_search_by(|t| t.as_bytes().cmp(tld.as_bytes()))
+            .is_err()
+}
+
 fn registrable(domain: &str) -> &[u8] {
+    if default_rule_only(domain) {
+        // The default rule: the public suffix is the last label.
+        return last_two_labels(domain).as_bytes();
+    }
     PUBLIC_SUFFIXES
         .domain(domain.as_bytes())
         .map(|d| d.as_bytes())
         .unwrap_or(domain.as_bytes())
 }
 
+/// The registrable domain of a domain (`app.test` of `api.app.test`), or the
+/// domain itself when it has none.
+pub(crate) fn registrable_domain(domain: &str) -> &str {
+    std::str::from_utf8(registrable(domain)).unwrap_or(domain)
+}
+
 /// Whether a domain is itself a public suffix (`com`, `github.io`, `test`):
 /// it has no registrable domain of its own.
 pub(crate) fn is_public_suffix(domain: &str) -> bool {
+    if default_rule_only(domain) {
+        return !domain.trim_end_matches('.').contains('.');
+    }
     PUBLIC_SUFFIXES.domain(domain.as_bytes()).is_none()
 }
 
@@ -349,6 +379,58 @@ mod tests {
         ));
         assert!(!same_site(&o("http://127.0.0.1"), &o("http://127.0.0.2")));
         assert!(!same_site(&o("http://127.0.0.1"), &o("http://localhost")));
+    }
+
+    #[test]
+    fn tld_table_matches_the_list() {
+        let mut from_list: Vec<String> = include_str!("../data/public_suffix_list.dat")
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with("//"))
+            .filter_map(|l| l.split_whitespace().next())
+            .map(|rule| {
+                rule.trim_start_matches('!')
+                    .rsplit('.')
+                    .next()
+                    .unwrap_or_default()
+                    .to_ascii_lowercase()
+            })
+            .filter(|t| t.is_ascii())
+            .collect();
+        from_list.sort();
+        from_list.dedup();
+        assert_eq!(
+            LISTED_TLDS,
+            from_list.iter().map(String::as_str).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn the_default_rule_shortcut_agrees_with_the_list() {
+        for d in [
+            "api.app.test",
+            "app.test",
+            "localhost",
+            "a.b.example",
+            "x.internal",
+            "single",
+            "a.b.c.com",
+            "x.github.io",
+            "a.b.co.uk",
+            "xn--p1ai",
+            "a.xn--p1ai",
+        ] {
+            let slow = PUBLIC_SUFFIXES
+                .domain(d.as_bytes())
+                .map(|x| x.as_bytes().to_vec())
+                .unwrap_or_else(|| d.as_bytes().to_vec());
+            assert_eq!(registrable(d), slow.as_slice(), "{d}");
+            assert_eq!(
+                is_public_suffix(d),
+                PUBLIC_SUFFIXES.domain(d.as_bytes()).is_none(),
+                "{d}"
+            );
+        }
     }
 
     #[test]

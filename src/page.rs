@@ -49,6 +49,8 @@ pub struct Page {
     pub(crate) permissions: LocalNetworkPermissions,
     /// Address spaces the caller gave, by origin (`http://10.0.0.2:8080`) or host.
     targets: BTreeMap<String, AddressSpace>,
+    /// [`Page::top_site`], once needed.
+    top_site: std::sync::OnceLock<String>,
 }
 
 /// [`Origin::ascii_serialization`] without the formatting machinery: it is
@@ -110,6 +112,7 @@ impl Page {
             address_space,
             permissions: LocalNetworkPermissions::default(),
             targets: BTreeMap::new(),
+            top_site: std::sync::OnceLock::new(),
         }
     }
 
@@ -186,6 +189,32 @@ impl Page {
             .unwrap_or_else(|| target.to_ascii_lowercase());
         self.targets.insert(key, space);
         self
+    }
+
+    /// [`Page::with_target_address_space`] for an origin already serialized.
+    pub(crate) fn with_target_origin(mut self, serialized: &str, space: AddressSpace) -> Page {
+        self.targets.insert(serialized.to_owned(), space);
+        self
+    }
+
+    /// The page's site with its scheme (`https://app.test`): the cookie
+    /// partition key. Worked out once per page.
+    pub(crate) fn top_site(&self) -> &str {
+        self.top_site.get_or_init(|| match &self.origin {
+            Origin::Tuple(scheme, host, _) => {
+                let site = match host {
+                    url::Host::Domain(d) => crate::origin::registrable_domain(d).to_owned(),
+                    other => other.to_string(),
+                };
+                format!("{scheme}://{site}")
+            }
+            Origin::Opaque(_) => String::new(),
+        })
+    }
+
+    /// Whether [`Page::with_target_address_space`] named this target.
+    pub(crate) fn has_target_address_space(&self, target: &str) -> bool {
+        self.targets.contains_key(target)
     }
 
     /// Both Local Network Access permissions (`local-network` and `loopback-network`).
