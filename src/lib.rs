@@ -47,6 +47,7 @@
     )
 )]
 
+pub mod advice;
 pub mod cache;
 pub mod check;
 #[cfg(feature = "client")]
@@ -68,6 +69,7 @@ pub mod request;
 pub mod response;
 pub mod safelist;
 
+pub use advice::{Advice, Cause, PreflightNeed, Seen, Stack, advise, preflight_need};
 pub use cache::PreflightCache;
 pub use error::{CorsError, InputError, NetworkError, Stage};
 pub use fetch::{Action, Credentials, Fetch, Outcome, RequestKind, WireRequest};
