@@ -45,7 +45,7 @@ use crate::error::{CorsError, NetworkError, Stage};
 use crate::fetch::{Fetch, RequestKind, WireRequest};
 use crate::headers::{get_combined, parse_token_list};
 use crate::preflight::{PreflightResult, needs_preflight_for};
-use crate::profile::{AuthorizationWildcard, Profile};
+use crate::profile::Profile;
 use crate::request::{CredentialsMode, Mode, Request};
 use crate::response::{Response, ResponseType};
 use crate::safelist::{
@@ -840,14 +840,17 @@ pub fn advise(error: &NetworkError, seen: &[Seen<'_>], credentials: Option<bool>
             Cause::WildcardWithCredentials,
             format!("* with credentials{status_text}"),
         ),
+        CorsError::InvalidAllowCredentials { value } if value.is_empty() => a(
+            Cause::CredentialsNotAllowed,
+            format!("no Access-Control-Allow-Credentials: true{status_text}"),
+        ),
         CorsError::InvalidAllowCredentials { value } => a(
             Cause::CredentialsNotAllowed,
-            if value.is_empty() {
-                format!("no Access-Control-Allow-Credentials: true{status_text}")
-            } else {
-                format!("Access-Control-Allow-Credentials is '{value}', not 'true'{status_text}")
-            },
-        ),
+            format!("Access-Control-Allow-Credentials is '{value}', not 'true'{status_text}"),
+        )
+        .fix(format!(
+            "Access-Control-Allow-Credentials is '{value}': it must be exactly 'true' (lowercase)"
+        )),
         CorsError::PreflightDisallowedRedirect => {
             let location = preflight.and_then(|p| p.header(&http::header::LOCATION));
             let code = preflight_status.map_or_else(String::new, |s| format!(" {s}"));
@@ -916,16 +919,10 @@ pub fn advise(error: &NetworkError, seen: &[Seen<'_>], credentials: Option<bool>
             )
             .subject(header.clone());
             if allowed.split(',').any(|h| h.trim() == "*") {
+                // (Every engine's `*` covers Authorization: profile.rs,
+                // `authorization_wildcard`; only credentials stop it.)
                 if credentials == Some(true) {
                     adv = adv.fix("* in Access-Control-Allow-Headers is not a wildcard when credentials are included: list the headers");
-                } else if header == "authorization"
-                    && error.engine.profile().authorization_wildcard
-                        == AuthorizationWildcard::MustBeListed
-                {
-                    adv = adv.fix(format!(
-                        "* in Access-Control-Allow-Headers does not cover Authorization in {}: name it",
-                        engine_name(error)
-                    ));
                 }
             }
             adv
@@ -1021,14 +1018,6 @@ fn wherein(stage: Stage) -> &'static str {
         Stage::Preflight => "the OPTIONS (preflight) response",
         Stage::Redirect => "the redirect response",
         _ => "the response",
-    }
-}
-
-fn engine_name(e: &NetworkError) -> &'static str {
-    match e.engine {
-        crate::Engine::Chromium => "Chromium",
-        crate::Engine::Firefox => "Firefox",
-        crate::Engine::WebKit => "WebKit",
     }
 }
 

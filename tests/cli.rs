@@ -415,13 +415,13 @@ fn demo_prints_the_table_and_exits_0() {
         .join("\n");
     let expected = "\
 endpoint               request                     verdict        reason
----------------------  --------------------------  -------------  -------------------------------------------
+---------------------  --------------------------  -------------  -----------------------------------------------------------
 /exact-origin          GET, credentials: include   ok (cors 200)  simple request
-/wildcard-credentials  GET, credentials: include   blocked        * with credentials
-/no-allow-origin       GET                         blocked        no Access-Control-Allow-Origin
-/two-allow-origins     GET                         blocked        Access-Control-Allow-Origin sent twice
+/wildcard-credentials  GET, credentials: include   blocked        * with credentials (on a 200)
+/no-allow-origin       GET                         blocked        no Access-Control-Allow-Origin (on a 200)
+/two-allow-origins     GET                         blocked        Access-Control-Allow-Origin sent twice (on a 200)
 /options-405           PUT application/json        blocked        OPTIONS answered 405, without CORS headers
-/options-401           GET + Authorization         blocked        OPTIONS answered 401, without CORS headers
+/options-401           GET + Authorization         blocked        OPTIONS answered 401, without CORS headers (an auth layer?)
 /custom-header         GET + X-Token               blocked        x-token not in Access-Control-Allow-Headers
 /patch                 method 'patch'              blocked        patch not in Access-Control-Allow-Methods
 /http-to-https         PUT application/json        blocked        OPTIONS answered 301 (a redirect)
@@ -452,7 +452,9 @@ fn demo_verbose_shows_each_exchange() {
         second.contains("Preflight: needed, answered from the preflight cache"),
         "{second}"
     );
-    assert!(out.contains("OPTIONS answered 401: let preflights through the auth layer"));
+    assert!(out.contains(
+        "OPTIONS answered 401: let preflights (OPTIONS) through the auth layer before authentication"
+    ));
     assert!(out.contains("the redirect goes http→https"));
 }
 
@@ -486,7 +488,7 @@ fn audit_tables_and_json() {
     assert_eq!(find("GET", "-", "include")["verdict"], "blocked");
     assert_eq!(
         find("GET", "-", "include")["reason"],
-        "no Access-Control-Allow-Credentials: true"
+        "no Access-Control-Allow-Credentials: true (on a 200)"
     );
     // PUT passes its preflight and is not sent without --send-unsafe.
     let put = find("PUT", "Content-Type: application/json", "omit");

@@ -121,6 +121,7 @@ impl Verdict {
 }
 
 fn verdict(
+    request: &Request,
     outcome: &Outcome,
     exchanges: &[browser_cors::client::Exchange],
     preflighted: bool,
@@ -144,7 +145,7 @@ fn verdict(
             },
             _ => Verdict {
                 kind: "blocked",
-                reason: explain::short(e, exchanges),
+                reason: explain::short(e, request, exchanges),
                 preflighted,
             },
         },
@@ -230,8 +231,8 @@ pub fn run(args: &AuditArgs) -> ExitCode {
                         if matches!(p.method, "POST" | "PUT" | "PATCH") {
                             req = req.body("{}");
                         }
-                        let f = browser.fetch(req).await;
-                        verdict(&f.outcome, &f.exchanges, f.preflighted())
+                        let f = browser.fetch(req.clone()).await;
+                        verdict(&req, &f.outcome, &f.exchanges, f.preflighted())
                     }
                     Err(e) => Verdict {
                         kind: "unreachable",
