@@ -288,6 +288,9 @@ pub struct Advice {
     origin: String,
     credentials: Option<bool>,
     extra: Vec<String>,
+    /// Merged from refusals at the preflight and at the response.
+    #[serde(skip)]
+    both_stages: bool,
 }
 
 impl Advice {
@@ -302,6 +305,7 @@ impl Advice {
             origin: e.origin.clone(),
             credentials: None,
             extra: Vec::new(),
+            both_stages: false,
         }
     }
 
@@ -372,6 +376,14 @@ impl Advice {
         if self.credentials != Some(true) {
             self.credentials = other.credentials.or(self.credentials);
         }
+        if (self.stage == Stage::Preflight) != (other.stage == Stage::Preflight) {
+            self.both_stages = true;
+        }
+        for line in &other.extra {
+            if !self.extra.contains(line) {
+                self.extra.push(line.clone());
+            }
+        }
     }
 
     fn listed(&self) -> String {
@@ -379,6 +391,9 @@ impl Advice {
     }
 
     fn wherein(&self) -> &'static str {
+        if self.both_stages {
+            return "every response, the OPTIONS (preflight) one included,";
+        }
         match self.stage {
             Stage::Preflight => "the OPTIONS (preflight) response",
             Stage::Redirect => "the redirect response (a browser checks CORS on every hop)",
@@ -469,7 +484,7 @@ impl Advice {
                 "CORS_ALLOWED_ORIGINS = ['{o}'] with CORS_ALLOW_CREDENTIALS = True (django-cors-headers echoes the origin; a * comes from a header set elsewhere)"
             ),
             (Cause::WildcardWithCredentials, Stack::Starlette) => format!(
-                "CORSMiddleware(allow_origins=['*'], allow_credentials=True) answers preflights with *; list the origins: allow_origins=['{o}'] (or allow_origin_regex)"
+                "CORSMiddleware(allow_origins=['*'], allow_credentials=True) sends * to requests that carry no Cookie header; list the origins: allow_origins=['{o}'] (or allow_origin_regex)"
             ),
             (Cause::WildcardWithCredentials, Stack::Nginx) => {
                 "add_header Access-Control-Allow-Origin $http_origin always; after checking $http_origin against an allow-list (a map block), plus add_header Vary Origin always;".to_owned()
@@ -598,10 +613,10 @@ impl Advice {
                 format!("CORS_ALLOW_METHODS = (*default_methods, {sq}) (from corsheaders.defaults)")
             }
             (Cause::MethodNotAllowed, Stack::Starlette) => format!(
-                "CORSMiddleware allows only GET unless told: allow_methods=['GET', {sq}] (or ['*']); it answers 400 'Disallowed CORS method' otherwise"
+                "add {sq} to CORSMiddleware(allow_methods=[...]) (the default is ['GET'], ['*'] allows every method); it answers 400 'Disallowed CORS method' otherwise"
             ),
             (Cause::MethodNotAllowed, Stack::Nginx) => {
-                format!("add_header Access-Control-Allow-Methods \"GET, {l}\" always;")
+                format!("add {l} to add_header Access-Control-Allow-Methods \"...\" always;")
             }
             (Cause::MethodNotAllowed, Stack::Axum) => {
                 let methods = self
@@ -610,10 +625,10 @@ impl Advice {
                     .map(|m| format!("Method::{m}"))
                     .collect::<Vec<_>>()
                     .join(", ");
-                format!("CorsLayer::new()...allow_methods([Method::GET, {methods}])")
+                format!("add {methods} to CorsLayer::new()...allow_methods([...])")
             }
             (Cause::MethodNotAllowed, Stack::Actix) => {
-                format!("Cors::default()...allowed_methods(vec![\"GET\", {dq}])")
+                format!("add {dq} to Cors::default()...allowed_methods(vec![...])")
             }
             (Cause::HeaderNotAllowed, Stack::Express) => format!(
                 "cors({{ allowedHeaders: [...] }}) must include {sq} (leave it unset to echo what the preflight asks for)"
@@ -625,10 +640,10 @@ impl Advice {
                 format!("CORS_ALLOW_HEADERS = (*default_headers, {sq}) (from corsheaders.defaults)")
             }
             (Cause::HeaderNotAllowed, Stack::Starlette) => format!(
-                "CORSMiddleware(allow_headers=[{sq}]) (by default it allows only the safelisted headers and answers 400 'Disallowed CORS headers')"
+                "add {sq} to CORSMiddleware(allow_headers=[...]) (the default allows only the safelisted headers); it answers 400 'Disallowed CORS headers' otherwise"
             ),
             (Cause::HeaderNotAllowed, Stack::Nginx) => {
-                format!("add_header Access-Control-Allow-Headers \"{l}\" always;")
+                format!("add {l} to add_header Access-Control-Allow-Headers \"...\" always;")
             }
             (Cause::HeaderNotAllowed, Stack::Axum) => {
                 let names = self
@@ -637,10 +652,10 @@ impl Advice {
                     .map(|h| format!("HeaderName::from_static(\"{h}\")"))
                     .collect::<Vec<_>>()
                     .join(", ");
-                format!("CorsLayer::new()...allow_headers([{names}])")
+                format!("add {names} to CorsLayer::new()...allow_headers([...])")
             }
             (Cause::HeaderNotAllowed, Stack::Actix) => {
-                format!("Cors::default()...allowed_headers(vec![{dq}])")
+                format!("add {dq} to Cors::default()...allowed_headers(vec![...])")
             }
             _ => return None,
         })
@@ -792,7 +807,11 @@ pub fn advise(error: &NetworkError, seen: &[Seen<'_>], credentials: Option<bool>
     let preflight_status = preflight.and_then(|p| p.status);
     let last = seen.last();
     let status = error.status.or_else(|| last.and_then(|s| s.status));
-    let status_text = status.map_or_else(String::new, |s| format!(" (on a {s})"));
+    let status_text = match (error.stage, preflight_status, status) {
+        (Stage::Preflight, Some(s), _) => format!(" (OPTIONS answered {s})"),
+        (_, _, None) => String::new(),
+        (_, _, Some(s)) => format!(" (on a {s})"),
+    };
     let a = |cause, summary: String| Advice::new(cause, summary, error);
     let mut advice = match &error.reason {
         CorsError::MissingAllowOriginHeader => match (error.stage, preflight_status) {
@@ -801,7 +820,7 @@ pub fn advise(error: &NetworkError, seen: &[Seen<'_>], credentials: Option<bool>
             }
             (Stage::Preflight, _) => a(
                 Cause::NoCorsHeaders,
-                format!("OPTIONS answered{status_text} without Access-Control-Allow-Origin"),
+                format!("no Access-Control-Allow-Origin{status_text}"),
             ),
             (_, _) if status.is_some_and(|s| s >= 400) => a(
                 Cause::ErrorResponseWithoutCors,
@@ -893,7 +912,7 @@ pub fn advise(error: &NetworkError, seen: &[Seen<'_>], credentials: Option<bool>
                 .unwrap_or_default();
             let mut adv = a(
                 Cause::MethodNotAllowed,
-                format!("{method} not in Access-Control-Allow-Methods"),
+                format!("{method} not in Access-Control-Allow-Methods{status_text}"),
             )
             .subject(method.clone());
             let upper = method.to_ascii_uppercase();
@@ -915,7 +934,7 @@ pub fn advise(error: &NetworkError, seen: &[Seen<'_>], credentials: Option<bool>
                 .unwrap_or_default();
             let mut adv = a(
                 Cause::HeaderNotAllowed,
-                format!("{header} not in Access-Control-Allow-Headers"),
+                format!("{header} not in Access-Control-Allow-Headers{status_text}"),
             )
             .subject(header.clone());
             if allowed.split(',').any(|h| h.trim() == "*") {
@@ -1297,7 +1316,7 @@ mod client_glue {
         /// let f = browser.fetch(Request::get("https://api.example/x".parse().unwrap()).method("PUT")).await;
         /// let advice = f.advice().unwrap();
         /// assert_eq!(advice.cause, Cause::MethodNotAllowed);
-        /// assert!(advice.fixes()[0].contains("allow_methods=['GET', 'PUT']"));
+        /// assert!(advice.fixes()[0].contains("add 'PUT' to CORSMiddleware(allow_methods=[...])"));
         /// # });
         /// ```
         pub fn advice(&self) -> Option<Advice> {
@@ -1400,7 +1419,7 @@ mod tests {
         assert_eq!(
             a.fixes(),
             [
-                "FastAPI/Starlette: CORSMiddleware allows only GET unless told: allow_methods=['GET', 'PUT'] (or ['*']); it answers 400 'Disallowed CORS method' otherwise",
+                "FastAPI/Starlette: add 'PUT' to CORSMiddleware(allow_methods=[...]) (the default is ['GET'], ['*'] allows every method); it answers 400 'Disallowed CORS method' otherwise",
                 "the OPTIONS response must list PUT in Access-Control-Allow-Methods"
             ]
         );
@@ -1644,7 +1663,7 @@ mod tests {
         a.stack = Some(Stack::Axum);
         assert_eq!(
             a.fixes()[0],
-            "axum + tower-http: CorsLayer::new()...allow_headers([HeaderName::from_static(\"x-a\"), HeaderName::from_static(\"x-b\")])"
+            "axum + tower-http: add HeaderName::from_static(\"x-a\"), HeaderName::from_static(\"x-b\") to CorsLayer::new()...allow_headers([...])"
         );
     }
 }

@@ -163,7 +163,7 @@ fn assert_blocked_with_the_wrong_code_shows_the_starlette_method_fix() {
     assert!(
         msg.ends_with(
             "\n  what happened: OPTIONS answered 400: PUT not in Access-Control-Allow-Methods (preflight)
-  fix: FastAPI/Starlette: CORSMiddleware allows only GET unless told: allow_methods=['GET', 'PUT'] (or ['*']); it answers 400 'Disallowed CORS method' otherwise
+  fix: FastAPI/Starlette: add 'PUT' to CORSMiddleware(allow_methods=[...]) (the default is ['GET'], ['*'] allows every method); it answers 400 'Disallowed CORS method' otherwise
   fix: the OPTIONS response must list PUT in Access-Control-Allow-Methods"
         ),
         "{msg}"

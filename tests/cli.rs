@@ -415,15 +415,15 @@ fn demo_prints_the_table_and_exits_0() {
         .join("\n");
     let expected = "\
 endpoint               request                     verdict        reason
----------------------  --------------------------  -------------  -----------------------------------------------------------
+---------------------  --------------------------  -------------  ------------------------------------------------------------------
 /exact-origin          GET, credentials: include   ok (cors 200)  simple request
 /wildcard-credentials  GET, credentials: include   blocked        * with credentials (on a 200)
 /no-allow-origin       GET                         blocked        no Access-Control-Allow-Origin (on a 200)
 /two-allow-origins     GET                         blocked        Access-Control-Allow-Origin sent twice (on a 200)
 /options-405           PUT application/json        blocked        OPTIONS answered 405, without CORS headers
 /options-401           GET + Authorization         blocked        OPTIONS answered 401, without CORS headers (an auth layer?)
-/custom-header         GET + X-Token               blocked        x-token not in Access-Control-Allow-Headers
-/patch                 method 'patch'              blocked        patch not in Access-Control-Allow-Methods
+/custom-header         GET + X-Token               blocked        x-token not in Access-Control-Allow-Headers (OPTIONS answered 204)
+/patch                 method 'patch'              blocked        patch not in Access-Control-Allow-Methods (OPTIONS answered 204)
 /http-to-https         PUT application/json        blocked        OPTIONS answered 301 (a redirect)
 /expose-missing        GET, read X-Total-Count     ok (cors 200)  simple request; x-total-count not exposed
 /expose-ok             GET, read X-Total-Count     ok (cors 200)  simple request
@@ -496,11 +496,11 @@ fn audit_tables_and_json() {
     assert_eq!(put["preflighted"], true);
     assert_eq!(
         find("DELETE", "-", "omit")["reason"],
-        "DELETE not in Access-Control-Allow-Methods"
+        "DELETE not in Access-Control-Allow-Methods (OPTIONS answered 204)"
     );
     assert_eq!(
         find("GET", "Authorization: Bearer audit", "omit")["reason"],
-        "authorization not in Access-Control-Allow-Headers"
+        "authorization not in Access-Control-Allow-Headers (OPTIONS answered 204)"
     );
 
     let o = run(&["audit", &url, "--origin", PAGE, "--json", "--send-unsafe"]);
@@ -519,26 +519,107 @@ fn audit_tables_and_json() {
     let o = run(&["audit", &url, "--origin", PAGE, "--browser", "all"]);
     assert_eq!(o.status.code(), Some(0));
     let out = stdout(&o);
-    let header = out.lines().find(|l| l.starts_with("method")).unwrap();
+    // One verdict column: the engines agree on every row here.
+    let is_header = |l: &&str| l.split_whitespace().take(2).eq(["#", "method"]);
+    let header = out.lines().find(is_header).unwrap();
     assert_eq!(
         header.split_whitespace().collect::<Vec<_>>(),
-        [
-            "method",
-            "header",
-            "credentials",
-            "chromium",
-            "firefox",
-            "webkit"
-        ]
+        ["#", "method", "header", "creds", "verdict"]
     );
-    assert!(out.contains("requests where the browsers disagree"));
+    assert!(out.contains("the browsers agree on every request"), "{out}");
     let row = out
         .lines()
-        .find(|l| l.starts_with("GET     -"))
+        .find(|l| l.split_whitespace().take(2).eq(["1", "GET"]))
         .unwrap_or_default();
+    assert!(row.ends_with("yes (200)"), "{out}");
+    // The root causes come first, with the rows they explain.
+    let first = out.lines().position(|l| l == "Root causes:").unwrap();
+    assert!(first < out.lines().position(|l| is_header(&l)).unwrap());
+    // Every credentialed row lacks Access-Control-Allow-Credentials, but 18
+    // (a simple POST, not sent without --send-unsafe).
     assert!(
-        row.split_whitespace().filter(|w| *w == "yes").count() == 3,
+        out.contains(
+            " 1. credentials not allowed: 23 rows (2, 4, 6, 8, 10, 12, 14, 16, 20, 22, 24,"
+        ),
         "{out}"
+    );
+}
+
+#[test]
+fn audit_stops_early_and_probes_the_apps_own_request() {
+    // A port nothing listens on: one attempt, one line, exit 2.
+    let down = format!("http://127.0.0.1:{}/x", closed_port());
+    let started = std::time::Instant::now();
+    assert_usage_error(
+        &run(&[
+            "audit",
+            &down,
+            "--origin",
+            PAGE,
+            "--browser",
+            "all",
+            "--timeout",
+            "2",
+        ]),
+        "cannot reach",
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_usage_error(
+        &run(&["audit", "localhost:8080/x", "--origin", PAGE]),
+        "did you mean http://localhost:8080/x?",
+    );
+    assert_usage_error(
+        &run(&[
+            "audit",
+            &down,
+            "--origin",
+            PAGE,
+            "--credentials",
+            "sometimes",
+        ]),
+        "invalid credentials",
+    );
+    // -X and -H: the app's request, and the same without the headers.
+    let port = start(vec![
+        Route::new("OPTIONS", "/api", 204)
+            .header("Access-Control-Allow-Origin", PAGE)
+            .header("Access-Control-Allow-Methods", "PUT")
+            .header("Access-Control-Allow-Headers", "x-token"),
+        Route::new("*", "/api", 200).header("Access-Control-Allow-Origin", PAGE),
+    ]);
+    let url = format!("http://127.0.0.1:{port}/api");
+    let o = run(&[
+        "audit",
+        &url,
+        "--origin",
+        "https://app.test/",
+        "-X",
+        "PUT",
+        "-H",
+        "X-Token: 1",
+        "-H",
+        "X-Other: 2",
+        "--credentials",
+        "omit",
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["origin"], PAGE, "a trailing / on --origin is accepted");
+    let probes = v["probes"].as_array().unwrap();
+    assert_eq!(probes.len(), 2);
+    assert_eq!(probes[1]["header"], "X-Token: 1, X-Other: 2");
+    assert_eq!(probes[0]["results"]["chromium"]["verdict"], "would-send");
+    assert_eq!(probes[0]["results"]["chromium"]["preflight_reused"], true);
+    assert_eq!(
+        probes[1]["results"]["chromium"]["reason"],
+        "x-other not in Access-Control-Allow-Headers (OPTIONS answered 204)"
+    );
+    assert_eq!(v["causes"][0]["cause"], "header-not-allowed");
+    assert_eq!(v["causes"][0]["rows"], serde_json::json!([2]));
+    assert_eq!(
+        v["causes"][0]["fixes"][0],
+        "the OPTIONS response must list x-other in Access-Control-Allow-Headers"
     );
 }
 
