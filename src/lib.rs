@@ -36,6 +36,10 @@
 //!     "Request header field x-token is not allowed by Access-Control-Allow-Headers in preflight response."));
 //! ```
 #![forbid(unsafe_code)]
+// docs.rs (nightly, `--cfg docsrs`) marks each item with the feature it
+// needs; `doc_cfg` now also does what `doc_auto_cfg` did. Stable builds
+// never see the attribute.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 #![cfg_attr(
     not(test),

@@ -170,3 +170,70 @@ fn assert_blocked_with_the_wrong_code_shows_the_starlette_method_fix() {
     );
     assert!(msg.contains("(PreflightInvalidStatus)"), "{msg}");
 }
+
+// ---- The real axum + tower-http, in-process: the fingerprints and causes
+// come from what that stack really sends, not from a copy of its headers.
+
+mod real_axum {
+    use axum::{Router, routing::get};
+    use browser_cors::advice::{Cause, Stack};
+    use browser_cors::client::{Browser, tower::TowerTransport};
+    use browser_cors::{CredentialsMode, Request};
+    use http::{HeaderValue, Method};
+    use tower_http::cors::CorsLayer;
+
+    fn app(cors: Option<CorsLayer>) -> Router {
+        let r = Router::new().route("/items", get(|| async { "[]" }).put(|| async { "saved" }));
+        match cors {
+            Some(c) => r.layer(c),
+            None => r,
+        }
+    }
+
+    async fn advice_for(app: Router, request: Request) -> browser_cors::Advice {
+        let browser = Browser::new(TowerTransport::new(app), super::PAGE).unwrap();
+        browser.fetch(request).await.advice().expect("a refusal")
+    }
+
+    fn put() -> Request {
+        Request::get(super::URL.parse().unwrap()).method("PUT")
+    }
+
+    #[tokio::test]
+    async fn permissive_layer_with_credentials() {
+        let a = advice_for(
+            app(Some(CorsLayer::permissive())),
+            Request::get(super::URL.parse().unwrap()).credentials(CredentialsMode::Include),
+        )
+        .await;
+        assert_eq!(
+            (a.cause, a.stack),
+            (Cause::WildcardWithCredentials, Some(Stack::Axum))
+        );
+    }
+
+    #[tokio::test]
+    async fn no_cors_layer_is_an_empty_405() {
+        let a = advice_for(app(None), put()).await;
+        assert_eq!(
+            (a.cause, a.stack, a.status),
+            (Cause::PreflightNotHandled, Some(Stack::Axum), Some(405))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_method_the_layer_does_not_allow() {
+        let cors = CorsLayer::new()
+            .allow_origin(HeaderValue::from_static("https://app.example"))
+            .allow_methods([Method::GET]);
+        let a = advice_for(app(Some(cors)), put()).await;
+        assert_eq!(
+            (a.cause, a.stack),
+            (Cause::MethodNotAllowed, Some(Stack::Axum))
+        );
+        assert_eq!(
+            a.fixes()[0],
+            "axum + tower-http: add Method::PUT to CorsLayer::new()...allow_methods([...])"
+        );
+    }
+}
