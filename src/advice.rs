@@ -268,8 +268,10 @@ impl Cause {
     }
 }
 
-/// What went wrong and what to change.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// What went wrong and what to change. Serializes with its
+/// [`fixes`](Advice::fixes) (`cause`, `summary`, `stack`, `status`,
+/// `subjects`, `stage`, `fixes`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Advice {
     /// The root cause.
     pub cause: Cause,
@@ -289,8 +291,32 @@ pub struct Advice {
     credentials: Option<bool>,
     extra: Vec<String>,
     /// Merged from refusals at the preflight and at the response.
-    #[serde(skip)]
     both_stages: bool,
+}
+
+impl serde::Serialize for Advice {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        struct Shown<'a> {
+            cause: Cause,
+            summary: &'a str,
+            stack: Option<Stack>,
+            status: Option<u16>,
+            subjects: &'a [String],
+            stage: Stage,
+            fixes: Vec<String>,
+        }
+        Shown {
+            cause: self.cause,
+            summary: &self.summary,
+            stack: self.stack,
+            status: self.status,
+            subjects: &self.subjects,
+            stage: self.stage,
+            fixes: self.fixes(),
+        }
+        .serialize(s)
+    }
 }
 
 impl Advice {
@@ -1634,6 +1660,25 @@ mod tests {
         ] {
             assert!(is_likely_read_by_script(name), "{name}");
         }
+    }
+
+    #[test]
+    fn advice_serializes_with_its_fixes() {
+        let a = advise(
+            &error(
+                CorsError::WildcardOriginNotAllowed,
+                Stage::Response,
+                Some(200),
+            ),
+            &[],
+            None,
+        );
+        let v = serde_json::to_value(&a).unwrap();
+        assert_eq!(v["cause"], "wildcard-with-credentials");
+        assert_eq!(v["summary"], "* with credentials (on a 200)");
+        assert_eq!(v["stage"], "response");
+        assert_eq!(v["fixes"], serde_json::json!(a.fixes()));
+        assert!(v.get("origin").is_none() && v.get("extra").is_none());
     }
 
     #[test]
