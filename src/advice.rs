@@ -83,6 +83,13 @@ impl Seen<'_> {
 }
 
 /// A server stack, recognised from what it sends.
+///
+/// ```
+/// use browser_cors::advice::Stack;
+/// let mut h = http::HeaderMap::new();
+/// h.insert("x-powered-by", "Express".parse().unwrap());
+/// assert_eq!(Stack::of_head(204, &h).map(Stack::name), Some("Express"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Stack {
@@ -197,6 +204,12 @@ impl Stack {
 
 /// What is wrong, in one short phrase: the key the `audit` summary groups
 /// rows by.
+///
+/// ```
+/// use browser_cors::advice::Cause;
+/// assert_eq!(Cause::PreflightNotHandled.title(), "OPTIONS is not handled");
+/// assert_eq!(serde_json::to_value(Cause::PreflightNotHandled).unwrap(), "preflight-not-handled");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Cause {
@@ -261,16 +274,25 @@ impl Cause {
             Cause::Unreachable => "the server cannot be reached",
         }
     }
-
-    /// Whether the fix is the script's (the request), not the server's.
-    pub fn is_script_side(self) -> bool {
-        matches!(self, Cause::Request)
-    }
 }
 
 /// What went wrong and what to change. Serializes with its
 /// [`fixes`](Advice::fixes) (`cause`, `summary`, `stack`, `status`,
-/// `subjects`, `stage`, `fixes`).
+/// `subjects`, `stage`, `fixes`); `Display` prints the summary and one
+/// `fix:` line each, as the assertion helpers do.
+///
+/// ```
+/// use browser_cors::advice::advise;
+/// use browser_cors::{CorsError, Engine, NetworkError, Stage};
+/// let e = NetworkError {
+///     reason: CorsError::MissingAllowOriginHeader, stage: Stage::Response,
+///     url: "https://api.test/r".parse().unwrap(), initial_url: "https://api.test/r".parse().unwrap(),
+///     origin: "https://app.test".into(), status: Some(500), engine: Engine::Chromium,
+/// };
+/// assert_eq!(advise(&e, &[], Some(false)).to_string(), "no Access-Control-Allow-Origin (on a 500) (response)
+///   fix: it answered 500 without CORS headers: send Access-Control-Allow-Origin: https://app.test (or *) \
+/// on error responses too (without them script cannot even read the error)");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Advice {
     /// The root cause.
@@ -1066,7 +1088,15 @@ fn wherein(stage: Stage) -> &'static str {
     }
 }
 
-/// Why a request is (or is not) preflighted.
+/// Why a request is (or is not) preflighted: see [`preflight_need`].
+///
+/// ```
+/// use browser_cors::advice::{PreflightNeed, preflight_need};
+/// use browser_cors::{Profile, Request, origin::parse_origin};
+/// let page = parse_origin("https://app.test").unwrap();
+/// let simple = Request::get("https://api.test/r".parse().unwrap());
+/// assert!(matches!(preflight_need(&simple, &page, &Profile::chromium()), PreflightNeed::NotNeeded(_)));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "needed", content = "reasons")]
 pub enum PreflightNeed {

@@ -387,8 +387,68 @@ fn bad_input_is_one_line_and_exit_2() {
         &run(&["audit", &url, "--origin", PAGE, "--browser", "lynx"]),
         "unknown browser",
     );
+    // A URL without a scheme: the likely fix, not a lookup of something else.
+    assert_usage_error(
+        &run(&["check", "localhost:8080/x", "--origin", PAGE]),
+        "URL 'localhost:8080/x' has no scheme: did you mean http://localhost:8080/x?",
+    );
+    assert_usage_error(
+        &run(&["check", "127.0.0.1:8080/x", "--origin", PAGE]),
+        "did you mean http://127.0.0.1:8080/x?",
+    );
+    assert_usage_error(
+        &run(&[
+            "check",
+            &url,
+            "--origin",
+            PAGE,
+            "--cacert",
+            "/nonexistent.pem",
+        ]),
+        "--cacert /nonexistent.pem: cannot read it",
+    );
+    assert_usage_error(
+        &run(&["check", &url, "--origin", PAGE, "--timeout", "0"]),
+        "--timeout 0: give a number of seconds",
+    );
     // clap's own usage errors also exit 2.
     assert_eq!(run(&["check", &url]).status.code(), Some(2));
+}
+
+#[test]
+fn check_accepts_an_origin_with_a_trailing_slash_and_names_the_stack() {
+    let port = start(vec![
+        Route::new("OPTIONS", "/items", 400)
+            .header("server", "uvicorn")
+            .header("access-control-allow-origin", PAGE)
+            .header("access-control-allow-methods", "GET")
+            .header("access-control-max-age", "600")
+            .header("vary", "Origin")
+            .body("Disallowed CORS method"),
+    ]);
+    let url = format!("http://127.0.0.1:{port}/items");
+    let o = run(&[
+        "check",
+        &url,
+        "--origin",
+        "https://app.test/",
+        "-X",
+        "PUT",
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["page"], PAGE);
+    assert_eq!(v["advice"]["cause"], "method-not-allowed");
+    assert_eq!(v["advice"]["stack"], "starlette");
+    assert_eq!(v["advice"]["status"], 400);
+    assert_eq!(
+        v["fix"],
+        serde_json::json!([
+            "FastAPI/Starlette: add 'PUT' to CORSMiddleware(allow_methods=[...]) (the default is ['GET'], ['*'] allows every method); it answers 400 'Disallowed CORS method' otherwise",
+            "the OPTIONS response must list PUT in Access-Control-Allow-Methods"
+        ])
+    );
 }
 
 #[test]

@@ -492,10 +492,9 @@ pub fn to_json(request: &Request, browser: &Browser<ReqwestTransport>, fetched: 
                     "script": e.script_message(),
                 }),
             );
-            obj.insert(
-                "fix".into(),
-                json!(explain::fixes(e, request, &fetched.exchanges)),
-            );
+            let advice = explain::advise(e, request, &fetched.exchanges);
+            obj.insert("fix".into(), json!(advice.fixes()));
+            obj.insert("advice".into(), json!(advice));
             obj.insert("notes".into(), json!([]));
         }
     }
