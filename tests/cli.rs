@@ -704,3 +704,141 @@ fn replay_of_the_vectors_passes() {
     assert_eq!(o.status.code(), Some(0));
     assert!(stdout(&o).ends_with(" passed, 0 failed\n"));
 }
+
+/// Runs `openssl` with `args` in `dir`; false when openssl is missing or fails.
+fn openssl(dir: &std::path::Path, args: &[&str]) -> bool {
+    Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn https_certificate_problems_name_the_option_that_helps() {
+    let dir = std::env::temp_dir().join(format!("browser-cors-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // A private CA, and a server certificate for 127.0.0.1 signed by it.
+    std::fs::write(
+        dir.join("ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    let made = openssl(
+        &dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=test CA",
+        ],
+    ) && openssl(
+        &dir,
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "s.key",
+            "-out",
+            "s.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
+    ) && openssl(
+        &dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "s.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "s.pem",
+            "-days",
+            "1",
+            "-extfile",
+            "ext",
+        ],
+    );
+    if !made {
+        eprintln!("skipped: the openssl command is needed to make the certificates");
+        return;
+    }
+    let port = closed_port();
+    // s_server on loopback, for a few connections only (it exits by itself).
+    let mut server = Command::new("openssl")
+        .args([
+            "s_server",
+            "-accept",
+            &format!("127.0.0.1:{port}"),
+            "-cert",
+            "s.pem",
+            "-key",
+            "s.key",
+            "-www",
+            "-naccept",
+            "6",
+        ])
+        .current_dir(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::BufRead;
+        let mut line = String::new();
+        let mut out = std::io::BufReader::new(server.stdout.take().unwrap());
+        while !line.contains("ACCEPT") {
+            line.clear();
+            assert!(
+                out.read_line(&mut line).unwrap() > 0,
+                "s_server did not start"
+            );
+        }
+        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+    }
+    let url = format!("https://127.0.0.1:{port}/");
+    let o = run(&["check", &url, "--origin", PAGE]);
+    assert_usage_error(&o, "cannot verify the certificate of");
+    assert!(
+        stderr(&o).contains("(UnknownIssuer): pass --cacert FILE"),
+        "{}",
+        stderr(&o)
+    );
+    let ca = dir.join("ca.pem");
+    let o = run(&[
+        "check",
+        &url,
+        "--origin",
+        PAGE,
+        "--cacert",
+        ca.to_str().unwrap(),
+    ]);
+    // Verified: s_server's status page has no CORS headers, a CORS refusal.
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("MissingAllowOriginHeader"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&["check", &url, "--origin", PAGE, "--insecure"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let _ = server.kill();
+    let _ = server.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}
