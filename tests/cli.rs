@@ -842,3 +842,49 @@ fn https_certificate_problems_name_the_option_that_helps() {
     let _ = server.wait();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn audit_marks_a_disagreement_in_text() {
+    // Chromium safelists the DPR client hint; Firefox and WebKit preflight
+    // it, and this server has no OPTIONS route (404).
+    let port = start(vec![
+        Route::new("GET", "/img", 200).header("Access-Control-Allow-Origin", "*"),
+    ]);
+    let url = format!("http://127.0.0.1:{port}/img");
+    let o = Command::new(env!("CARGO_BIN_EXE_browser-cors"))
+        .args([
+            "audit",
+            &url,
+            "--origin",
+            PAGE,
+            "-X",
+            "GET",
+            "-H",
+            "DPR: 2",
+            "--credentials",
+            "omit",
+            "--browser",
+            "all",
+        ])
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "200")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let row = out.lines().find(|l| l.starts_with("2 ")).unwrap();
+    assert!(
+        row.ends_with(
+            "≠ chromium: yes (200); firefox, webkit: no: OPTIONS answered 404, without CORS headers"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("1 request where the browsers disagree (marked ≠)"),
+        "{out}"
+    );
+    assert!(
+        out.contains(" 1. OPTIONS is not handled: 1 row (2) [firefox, webkit]"),
+        "{out}"
+    );
+}

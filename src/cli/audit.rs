@@ -898,7 +898,10 @@ fn audit(args: &AuditArgs) -> Result<ExitCode, Usage> {
             &if n == 0 {
                 "the browsers agree on every request".to_owned()
             } else {
-                format!("{n} requests where the browsers disagree (marked ≠)")
+                format!(
+                    "{n} request{} where the browsers disagree (marked ≠)",
+                    if n == 1 { "" } else { "s" }
+                )
             },
             w,
         ));
