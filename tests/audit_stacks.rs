@@ -235,6 +235,17 @@ fn express() -> Vec<Route> {
             &[xp, ("Content-Type", "application/json; charset=utf-8")],
         )
         .body("{}"),
+        // express.static before cors(): serve-static passes OPTIONS on, no
+        // route matches, and finalhandler answers 404 "Cannot OPTIONS".
+        route("OPTIONS", "/express/static", 404, &error_page)
+            .body("<pre>Cannot OPTIONS /express/static</pre>"),
+        route(
+            "*",
+            "/express/static",
+            200,
+            &[xp, ("Content-Type", "application/json; charset=UTF-8")],
+        )
+        .body("{}"),
     ]
 }
 
@@ -916,7 +927,7 @@ fn express_with_cors() {
             "Express: app.use(cors(...)) before the auth middleware: cors answers OPTIONS with 204 itself (or app.options('*', cors()) first)",
         )],
     );
-    // Express answers OPTIONS itself (200 with Allow), never 404/405: the
+    // Express answers OPTIONS itself for its routes (200 with Allow): the
     // preflight fails for want of CORS headers.
     expect(
         port,
@@ -926,6 +937,19 @@ fn express_with_cors() {
         s,
         &[cause(
             "no-cors-headers",
+            TWO,
+            "Express: app.use(cors({ origin: ['https://app.example'] })) before the routes (cors answers OPTIONS with 204 itself)",
+        )],
+    );
+    // A static file: OPTIONS falls through express.static to the 404.
+    expect(
+        port,
+        "express",
+        "static",
+        OPTIONS,
+        s,
+        &[cause(
+            "preflight-not-handled",
             TWO,
             "Express: app.use(cors({ origin: ['https://app.example'] })) before the routes (cors answers OPTIONS with 204 itself)",
         )],

@@ -888,3 +888,40 @@ fn audit_marks_a_disagreement_in_text() {
         "{out}"
     );
 }
+
+#[test]
+fn a_server_that_never_answers_stops_the_audit_after_one_timeout() {
+    // Accepts connections and never answers; gone after 20 s at most.
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        l.set_nonblocking(true).unwrap();
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while std::time::Instant::now() < until {
+            if let Ok((s, _)) = l.accept() {
+                held.push(s);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    });
+    let url = format!("http://127.0.0.1:{port}/x");
+    let started = std::time::Instant::now();
+    let o = run(&[
+        "audit",
+        &url,
+        "--origin",
+        PAGE,
+        "--browser",
+        "all",
+        "--timeout",
+        "1",
+    ]);
+    assert_usage_error(&o, "no answer within 1 s (--timeout to wait longer)");
+    // One probe, not 144 of them.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+}
