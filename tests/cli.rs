@@ -925,3 +925,43 @@ fn a_server_that_never_answers_stops_the_audit_after_one_timeout() {
         started.elapsed()
     );
 }
+
+#[test]
+fn audit_shows_what_each_engine_does_with_a_cached_wildcard() {
+    let port = start(vec![
+        Route::new("OPTIONS", "/w", 204)
+            .header("Access-Control-Allow-Origin", "*")
+            .header("Access-Control-Allow-Methods", "*")
+            .header("Access-Control-Allow-Headers", "*")
+            .header("Access-Control-Max-Age", "600"),
+        Route::new("*", "/w", 200).header("Access-Control-Allow-Origin", "*"),
+    ]);
+    let url = format!("http://127.0.0.1:{port}/w");
+    let o = run(&[
+        "audit",
+        &url,
+        "--origin",
+        PAGE,
+        "-X",
+        "PUT",
+        "--credentials",
+        "omit",
+        "--browser",
+        "all",
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let cache = v["cache"].as_array().unwrap();
+    let by = |name: &str| cache.iter().find(|c| c["browser"] == name).unwrap().clone();
+    // Chromium and WebKit let a cached * serve other names; Firefox keeps it literal.
+    assert_eq!(by("chromium")["wildcard_reused"], true);
+    assert_eq!(by("firefox")["wildcard_reused"], false);
+    assert_eq!(by("webkit")["wildcard_reused"], true);
+    assert_eq!(by("webkit")["lifetime_s"], 600);
+    assert_eq!(
+        by("chromium")["reused"],
+        4,
+        "the four PUT rows (default header set) found the preflight cached"
+    );
+}

@@ -226,6 +226,8 @@ struct Cell {
     reused: Option<bool>,
     /// The preflight's `Access-Control-Max-Age`, as sent.
     max_age: Option<String>,
+    /// Whether the preflight's Allow-Methods or Allow-Headers held `*`.
+    wildcard: bool,
     stack: Option<Stack>,
 }
 
@@ -266,13 +268,27 @@ fn cell(fetched: &Fetched, request: &Request) -> Cell {
     let seen: Vec<Seen<'_>> = fetched.exchanges.iter().map(Seen::from).collect();
     let stack = Stack::detect(&seen);
     let preflighted = fetched.preflighted();
-    let max_age = fetched
+    let preflight = fetched
         .exchanges
         .iter()
         .rev()
-        .find(|e| e.request.kind == RequestKind::Preflight)
+        .find(|e| e.request.kind == RequestKind::Preflight);
+    let max_age = preflight
         .and_then(|e| e.response_headers.get("access-control-max-age"))
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let wildcard = preflight.is_some_and(|e| {
+        [
+            "access-control-allow-methods",
+            "access-control-allow-headers",
+        ]
+        .iter()
+        .flat_map(|n| e.response_headers.get_all(*n))
+        .any(|v| {
+            v.as_bytes()
+                .split(|b| *b == b',')
+                .any(|t| t.trim_ascii() == b"*")
+        })
+    });
     let base = Cell {
         kind: Kind::Ok,
         status: None,
@@ -281,6 +297,7 @@ fn cell(fetched: &Fetched, request: &Request) -> Cell {
         preflighted,
         reused: None,
         max_age,
+        wildcard,
         stack,
     };
     match &fetched.outcome {
@@ -576,6 +593,12 @@ fn cache_facts(results: &[Vec<Cell>], engines: &[Engine]) -> Vec<Value> {
                 "default_s": profile.cache.default_lifetime.as_secs(),
                 "second_requests": tried.len(),
                 "reused": reused,
+                // A cached `*` (Allow-Methods/-Headers) serving another
+                // method or header: an engine fact (profile.rs).
+                "wildcard_reused": tried
+                    .iter()
+                    .any(|c| c.wildcard)
+                    .then_some(profile.cache.wildcards_reused),
             })
         })
         .collect()
@@ -670,6 +693,7 @@ fn audit(args: &AuditArgs) -> Result<ExitCode, Usage> {
                         preflighted: false,
                         reused: None,
                         max_age: None,
+                        wildcard: false,
                         stack: None,
                     },
                 };
@@ -715,6 +739,7 @@ fn audit(args: &AuditArgs) -> Result<ExitCode, Usage> {
                             preflighted: false,
                             reused: None,
                             max_age: None,
+                            wildcard: false,
                             stack: None,
                         })
                     })
@@ -868,6 +893,17 @@ fn audit(args: &AuditArgs) -> Result<ExitCode, Usage> {
                 ),
                 w,
             ));
+            if let Some(reused) = c["wildcard_reused"].as_bool() {
+                out.push_str(&hanging(
+                    "    ",
+                    if reused {
+                        "the cached * also serves other methods and headers (without credentials)"
+                    } else {
+                        "the cached * serves no other method or header: each new one is preflighted again"
+                    },
+                    w,
+                ));
+            }
         }
         out.push('\n');
     }

@@ -199,7 +199,9 @@ pub fn unreachable_line(url: &url::Url, detail: &str, net: &NetArgs) -> String {
             net.timeout
         );
     }
-    format!("cannot reach {url}: {detail}")
+    // reqwest's chain ends with the cause: `... tcp connect error: Connection refused (os error 111)`.
+    let cause = detail.rsplit(": ").next().unwrap_or(detail);
+    format!("cannot reach {url}: {cause}")
 }
 
 /// `--origin` as given, with the one trailing `/` a browser's address bar
@@ -483,8 +485,12 @@ mod tests {
                 .ends_with("(--timeout to wait longer)")
         );
         assert_eq!(
-            unreachable_line(&url, "refused", &net),
-            "cannot reach https://127.0.0.1:8443/: refused"
+            unreachable_line(
+                &url,
+                "error sending request for url (https://127.0.0.1:8443/): client error (Connect): tcp connect error: Connection refused (os error 111)",
+                &net
+            ),
+            "cannot reach https://127.0.0.1:8443/: Connection refused (os error 111)"
         );
     }
 
