@@ -870,6 +870,14 @@ pub fn advise(error: &NetworkError, seen: &[Seen<'_>], credentials: Option<bool>
                 Cause::NoCorsHeaders,
                 format!("no Access-Control-Allow-Origin{status_text}"),
             ),
+            (_, _) if status == Some(404) => a(
+                Cause::ErrorResponseWithoutCors,
+                format!("no Access-Control-Allow-Origin{status_text}"),
+            )
+            .fix(format!(
+                "a 404: check the URL too ({}); a 404 for a URL that should exist is often a route mounted elsewhere",
+                error.url
+            )),
             (_, _) if status.is_some_and(|s| s >= 400) => a(
                 Cause::ErrorResponseWithoutCors,
                 format!("no Access-Control-Allow-Origin{status_text}"),
@@ -1556,6 +1564,33 @@ mod tests {
             [
                 "it answered 500 without CORS headers: send Access-Control-Allow-Origin: https://app.test (or *) on error responses too (without them script cannot even read the error)"
             ]
+        );
+    }
+
+    #[test]
+    fn a_404_also_says_to_check_the_url() {
+        let actual = wire(RequestKind::Actual, &[]);
+        let empty = HeaderMap::new();
+        let seen = [Seen {
+            request: &actual,
+            status: Some(404),
+            headers: &empty,
+        }];
+        let a = advise(
+            &error(
+                CorsError::MissingAllowOriginHeader,
+                Stage::Response,
+                Some(404),
+            ),
+            &seen,
+            Some(false),
+        );
+        assert_eq!(a.cause, Cause::ErrorResponseWithoutCors);
+        assert_eq!(
+            a.fixes().last().map(String::as_str),
+            Some(
+                "a 404: check the URL too (https://api.test/r); a 404 for a URL that should exist is often a route mounted elsewhere"
+            )
         );
     }
 
