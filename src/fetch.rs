@@ -450,6 +450,14 @@ impl Fetch {
         Ok(())
     }
 
+    /// The method and header list as the `Request` constructor left them
+    /// (forbidden headers dropped, a body's default `Content-Type` added):
+    /// what main fetch classifies. For [`crate::advice`], which explains the
+    /// machine's decision from the same data.
+    pub(crate) fn constructed(&self) -> (&Method, &HeaderList) {
+        (&self.method, &self.headers)
+    }
+
     /// Every request sent so far, in order (preflights included).
     pub fn trace(&self) -> &[WireRequest] {
         &self.trace

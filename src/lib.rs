@@ -36,6 +36,10 @@
 //!     "Request header field x-token is not allowed by Access-Control-Allow-Headers in preflight response."));
 //! ```
 #![forbid(unsafe_code)]
+// docs.rs (nightly, `--cfg docsrs`) marks each item with the feature it
+// needs; `doc_cfg` now also does what `doc_auto_cfg` did. Stable builds
+// never see the attribute.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 #![cfg_attr(
     not(test),
@@ -47,6 +51,7 @@
     )
 )]
 
+pub mod advice;
 pub mod cache;
 pub mod check;
 #[cfg(feature = "client")]
@@ -73,6 +78,7 @@ pub mod request;
 pub mod response;
 pub mod safelist;
 
+pub use advice::{Advice, Cause, PreflightNeed, Seen, Stack, advise, preflight_need};
 pub use cache::PreflightCache;
 pub use cookie::{CookieJar, CookieNote};
 pub use corp::EmbedderPolicy;

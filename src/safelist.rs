@@ -393,6 +393,13 @@ pub fn is_no_cors_safelisted_request_header(name: &str, value: &[u8], profile: &
     })
 }
 
+/// Whether some value makes the header `name` (any case) CORS-safelisted in
+/// this profile: the five standard names, and the client hints in profiles
+/// that safelist them. For [`crate::advice`], to say why a name is unsafe.
+pub(crate) fn is_safelistable_name(name: &str, profile: &Profile) -> bool {
+    Safelistable::of_any_case(name, profile).is_some()
+}
+
 /// Names held without allocating by [`UnsafeNames`].
 const INLINE_NAMES: usize = 8;
 

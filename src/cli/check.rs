@@ -13,7 +13,8 @@ use http::HeaderMap;
 use serde_json::{Value, json};
 
 use super::common::{
-    Style, Usage, cookie_url, parse_cookie, parse_engine, parse_header, transport,
+    NetArgs, Style, Usage, check_scheme, cookie_url, normalize_origin, parse_cookie, parse_engine,
+    parse_header, transport_with, unreachable_line,
 };
 use super::explain::{self, Preflight};
 
@@ -71,6 +72,9 @@ pub struct CheckArgs {
     /// The browser to emulate: chromium (default), firefox or webkit.
     #[arg(long, default_value = "chromium", value_parser = parse_engine)]
     pub browser: Engine,
+    /// Timeout and https certificate options.
+    #[command(flatten)]
+    pub net: NetArgs,
 }
 
 /// A request ready to go: the browser (with its cookies) and what script asks.
@@ -83,8 +87,13 @@ pub struct Prepared {
 
 /// Validates the arguments: every refusal is one line, exit 2.
 pub fn prepare(args: &CheckArgs) -> Result<Prepared, Usage> {
-    let browser = Browser::with_engine(transport()?, &args.origin, args.browser)
-        .map_err(|e| Usage(e.to_string()))?;
+    let browser = Browser::with_engine(
+        transport_with(&args.net)?,
+        &normalize_origin(&args.origin),
+        args.browser,
+    )
+    .map_err(|e| Usage(e.to_string()))?;
+    check_scheme(&args.url)?;
     let url = browser.url(&args.url).map_err(|e| Usage(e.to_string()))?;
     let mut request = Request::get(url).method(args.method.clone());
     for line in &args.headers {
@@ -150,7 +159,10 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     if code == 2 {
         if let Some(e) = fetched.error() {
             if let CorsError::Network { detail } = &e.reason {
-                eprintln!("browser-cors: cannot reach {}: {detail}", e.url);
+                eprintln!(
+                    "browser-cors: {}",
+                    unreachable_line(&e.url, detail, &args.net)
+                );
             }
         }
     } else if !args.json {
@@ -483,10 +495,9 @@ pub fn to_json(request: &Request, browser: &Browser<ReqwestTransport>, fetched: 
                     "script": e.script_message(),
                 }),
             );
-            obj.insert(
-                "fix".into(),
-                json!(explain::fixes(e, request, &fetched.exchanges)),
-            );
+            let advice = explain::advise(e, request, &fetched.exchanges);
+            obj.insert("fix".into(), json!(advice.fixes()));
+            obj.insert("advice".into(), json!(advice));
             obj.insert("notes".into(), json!([]));
         }
     }

@@ -94,16 +94,162 @@ pub fn cookie_url(target: &url::Url, host: Option<&str>) -> Result<url::Url, Usa
         .map_err(|e| Usage(format!("cookie host '{host}' is not a host: {e}")))
 }
 
+/// Network options shared by the commands that reach a server.
+#[derive(Debug, Clone, clap::Args)]
+pub struct NetArgs {
+    /// Seconds to wait for a server (connecting, then each response) before
+    /// giving up on it.
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    pub timeout: f64,
+    /// Trust only the CA certificates in this PEM file for https (a private
+    /// CA, or a self-signed server's own certificate), as curl's --cacert.
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<std::path::PathBuf>,
+    /// Do not verify https certificates at all (a throw-away test server only).
+    #[arg(long)]
+    pub insecure: bool,
+}
+
+impl Default for NetArgs {
+    fn default() -> Self {
+        NetArgs {
+            timeout: 10.0,
+            cacert: None,
+            insecure: false,
+        }
+    }
+}
+
 /// The transport every command uses: no redirects, no cookie store, and
 /// timeouts so that a silent server does not hang the command.
 pub fn transport() -> Result<ReqwestTransport, Usage> {
-    reqwest::Client::builder()
+    transport_with(&NetArgs::default())
+}
+
+/// [`transport`] with the timeout and certificate options given.
+pub fn transport_with(net: &NetArgs) -> Result<ReqwestTransport, Usage> {
+    if !(net.timeout.is_finite() && net.timeout > 0.0 && net.timeout <= 3600.0) {
+        return Err(Usage(format!(
+            "--timeout {}: give a number of seconds between 0 and 3600 (0.5, 10)",
+            net.timeout
+        )));
+    }
+    let timeout = Duration::from_secs_f64(net.timeout);
+    let mut builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(30))
+        .connect_timeout(timeout)
+        .timeout(timeout);
+    if let Some(path) = &net.cacert {
+        let pem = std::fs::read(path)
+            .map_err(|e| Usage(format!("--cacert {}: cannot read it: {e}", path.display())))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .ok()
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| {
+                Usage(format!(
+                    "--cacert {}: no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)",
+                    path.display()
+                ))
+            })?;
+        builder = builder.tls_certs_only(certs);
+    }
+    if net.insecure {
+        builder = builder.tls_danger_accept_invalid_certs(true);
+    }
+    builder
         .build()
         .map(ReqwestTransport::from_client)
         .map_err(|e| Usage(format!("cannot start the HTTP client: {e}")))
+}
+
+/// The one line to print when a server cannot be reached: a certificate
+/// problem names the option that helps, a timeout names --timeout.
+pub fn unreachable_line(url: &url::Url, detail: &str, net: &NetArgs) -> String {
+    let lower = detail.to_ascii_lowercase();
+    let certificate = [
+        "certificate",
+        "unknownissuer",
+        "self signed",
+        "self-signed",
+        "notvalidforname",
+        "cert",
+    ]
+    .iter()
+    .any(|w| lower.contains(w));
+    if certificate && url.scheme() == "https" {
+        // rustls's reason, without its wrappers: `Other(OtherError(CaUsedAsEndEntity))`.
+        let last = detail.rsplit(": ").next().unwrap_or(detail).trim();
+        let why = last
+            .trim_end_matches(')')
+            .rsplit('(')
+            .next()
+            .unwrap_or(last);
+        let hint = if why == "CaUsedAsEndEntity" {
+            "the server's certificate is itself a CA certificate, which TLS clients refuse as a server certificate; sign a server certificate with that CA (or --insecure for a throw-away test server)"
+        } else if net.cacert.is_some() {
+            "the certificate given with --cacert does not verify it (is it the CA that signed the server's certificate?); --insecure skips the check for a test server"
+        } else {
+            "pass --cacert FILE with the CA (or the self-signed certificate) that signed it, or --insecure for a throw-away test server"
+        };
+        return format!("cannot verify the certificate of {url} ({why}): {hint}");
+    }
+    if lower.contains("timed out") || lower.contains("timeout") {
+        return format!(
+            "cannot reach {url}: no answer within {} s (--timeout to wait longer)",
+            net.timeout
+        );
+    }
+    // reqwest's chain ends with the cause: `... tcp connect error: Connection refused (os error 111)`.
+    let cause = detail.rsplit(": ").next().unwrap_or(detail);
+    format!("cannot reach {url}: {cause}")
+}
+
+/// `--origin` as given, with the one trailing `/` a browser's address bar
+/// shows removed (`https://app.example/` is the origin `https://app.example`).
+pub fn normalize_origin(input: &str) -> String {
+    match input.strip_suffix('/') {
+        Some(rest)
+            if rest
+                .split_once("://")
+                .is_some_and(|(_, host)| !host.is_empty() && !host.contains('/')) =>
+        {
+            rest.to_owned()
+        }
+        _ => input.to_owned(),
+    }
+}
+
+/// A URL argument that looks like a host without a scheme
+/// (`localhost:8080/x`, `127.0.0.1:8080/x`): a usage error that shows the
+/// likely URL. Anything else is left to the browser's URL parser (absolute,
+/// or relative to the page).
+pub fn check_scheme(input: &str) -> Result<(), Usage> {
+    let lower = input.to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        return Ok(());
+    }
+    if input.starts_with(['/', '.', '?', '#']) {
+        return Ok(());
+    }
+    let first = input.split(['/', '?', '#']).next().unwrap_or_default();
+    let (host, port) = match first.rsplit_once(':') {
+        Some((h, p)) if !h.is_empty() && !h.contains("//") => (h, Some(p)),
+        _ => (first, None),
+    };
+    let port_ok = port.is_none_or(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    let host_like = host.eq_ignore_ascii_case("localhost")
+        || host.parse::<std::net::Ipv4Addr>().is_ok()
+        || (host.starts_with('[') && host.ends_with(']'))
+        || (port.is_some() && host.contains('.'));
+    if !(host_like && port_ok) {
+        return Ok(());
+    }
+    let loopback =
+        host.eq_ignore_ascii_case("localhost") || host.starts_with("127.") || host == "[::1]";
+    let scheme = if loopback { "http" } else { "https" };
+    Err(Usage(format!(
+        "URL '{input}' has no scheme: did you mean {scheme}://{input}?"
+    )))
 }
 
 /// Terminal styling: colour only on a terminal, and never with `NO_COLOR`.
@@ -268,6 +414,84 @@ mod tests {
             "http://127.0.0.1/"
         );
         assert_eq!(cookie_url(&target, None).unwrap(), target);
+    }
+
+    #[test]
+    fn urls_without_a_scheme_get_the_likely_fix() {
+        assert_eq!(
+            check_scheme("localhost:8080/x").unwrap_err().0,
+            "URL 'localhost:8080/x' has no scheme: did you mean http://localhost:8080/x?"
+        );
+        assert_eq!(
+            check_scheme("127.0.0.1:8080/x").unwrap_err().0,
+            "URL '127.0.0.1:8080/x' has no scheme: did you mean http://127.0.0.1:8080/x?"
+        );
+        assert!(
+            check_scheme("api.example:8443/items")
+                .unwrap_err()
+                .0
+                .ends_with("did you mean https://api.example:8443/items?")
+        );
+        assert!(check_scheme("localhost/x").is_err());
+        for fine in [
+            "http://localhost:8080/x",
+            "HTTPS://a.b/",
+            "/plain",
+            "items",
+            "items.json",
+            "./a",
+            "?q=1",
+        ] {
+            assert!(check_scheme(fine).is_ok(), "{fine}");
+        }
+    }
+
+    #[test]
+    fn an_origin_may_end_with_one_slash() {
+        assert_eq!(
+            normalize_origin("https://app.example/"),
+            "https://app.example"
+        );
+        assert_eq!(
+            normalize_origin("http://127.0.0.1:8080/"),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            normalize_origin("https://app.example"),
+            "https://app.example"
+        );
+        // A path stays, and the origin parser refuses it.
+        assert_eq!(
+            normalize_origin("https://app.example/x/"),
+            "https://app.example/x/"
+        );
+    }
+
+    #[test]
+    fn unreachable_lines_name_the_option_that_helps() {
+        let url = url::Url::parse("https://127.0.0.1:8443/").unwrap();
+        let net = NetArgs::default();
+        let line = unreachable_line(
+            &url,
+            "error sending request: client error (Connect): invalid peer certificate: UnknownIssuer",
+            &net,
+        );
+        assert_eq!(
+            line,
+            "cannot verify the certificate of https://127.0.0.1:8443/ (UnknownIssuer): pass --cacert FILE with the CA (or the self-signed certificate) that signed it, or --insecure for a throw-away test server"
+        );
+        assert!(
+            unreachable_line(&url, "operation timed out", &net)
+                .ends_with("(--timeout to wait longer)")
+        );
+        assert_eq!(
+            unreachable_line(
+                &url,
+                "error sending request for url (https://127.0.0.1:8443/): client error (Connect): tcp connect error: Connection refused (os error 111)",
+                &net
+            ),
+            "cannot reach https://127.0.0.1:8443/: Connection refused (os error 111)"
+        );
     }
 
     #[test]

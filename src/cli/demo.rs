@@ -235,7 +235,7 @@ pub fn run(args: &DemoArgs) -> ExitCode {
                 }
                 Outcome::NetworkError(e) => (
                     "blocked".to_owned(),
-                    explain::short(e, &fetched.exchanges),
+                    explain::short(e, &request, &fetched.exchanges),
                 ),
             };
             blocked.push(fetched.error().is_some());

@@ -5,7 +5,15 @@
 //! the browser did instead (the console sentence, the preflight's headers,
 //! the readable names), when its expectation does not hold; each is
 //! `#[track_caller]`, so the failure points at the test's line. Each
-//! returns `&Fetched`, so they chain.
+//! returns `&Fetched`, so they chain. A failure on a refused `fetch()`
+//! also prints what the server answered and what to change
+//! ([`Fetched::advice`]):
+//!
+//! ```text
+//! expected fetch() to resolve, but fetch() rejected (MissingAllowOriginHeader): Access to fetch at ...
+//!   what happened: OPTIONS answered 401, without CORS headers (an auth layer?) (preflight)
+//!   fix: OPTIONS answered 401: let preflights (OPTIONS) through the auth layer before authentication ...
+//! ```
 //!
 //! ```
 //! use browser_cors::client::{Browser, Transport, TransportError};
@@ -43,7 +51,9 @@ use crate::response::Response;
 use super::Fetched;
 
 impl Fetched {
-    /// What happened, in one line, for failure messages.
+    /// What happened, for failure messages: the verdict, the console
+    /// sentence, and for a refusal the library's [advice](crate::advice)
+    /// (what the server answered, what to change), one `fix:` per line.
     fn describe(&self) -> String {
         match (self.response(), self.error()) {
             (Some(r), _) => format!(
@@ -52,9 +62,40 @@ impl Fetched {
                 r.status,
                 r.header_names()
             ),
-            (None, Some(e)) => format!("fetch() rejected ({}): {e}", e.reason.code()),
+            (None, Some(e)) => {
+                let mut s = format!("fetch() rejected ({}): {e}", e.reason.code());
+                if let Some(advice) = self.advice() {
+                    s.push_str(&format!("\n  what happened: {advice}"));
+                }
+                s
+            }
             (None, None) => "fetch() did not finish".to_owned(),
         }
+    }
+
+    /// Why script cannot read `name` although the server sent it, if so.
+    fn why_hidden(&self, name: &str) -> Option<String> {
+        let response = self.response()?;
+        let last = self.exchanges.last()?;
+        let lower = name.to_ascii_lowercase();
+        let sent = last.response_headers.contains_key(lower.as_str());
+        if !sent || response.can_read_header(name) {
+            return None;
+        }
+        Some(if response.response_type == crate::ResponseType::Cors {
+            if crate::safelist::is_forbidden_response_header(&lower) {
+                format!("\n  the server sent {lower}, which script never reads")
+            } else {
+                format!(
+                    "\n  the server sent {lower}, but script reads only the safelisted headers and those listed in Access-Control-Expose-Headers\n  fix: add {lower} to Access-Control-Expose-Headers"
+                )
+            }
+        } else {
+            format!(
+                "\n  the server sent {lower}, but a {} response shows script no headers",
+                response.response_type.as_str()
+            )
+        })
     }
 
     /// The response; panics when `fetch()` rejected (with the console sentence).
@@ -104,8 +145,9 @@ impl Fetched {
         match self.response() {
             Some(r) if r.can_read_header(name) => self,
             _ => panic!(
-                "expected script to read header {name:?}, but {}",
-                self.describe()
+                "expected script to read header {name:?}, but {}{}",
+                self.describe(),
+                self.why_hidden(name).unwrap_or_default()
             ),
         }
     }
