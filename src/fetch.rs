@@ -540,6 +540,11 @@ impl Fetch {
             origin: self.page.as_str().to_owned(),
             status,
             engine: self.profile.engine,
+            // The outstanding request is the last one sent.
+            method: self
+                .trace
+                .last()
+                .map_or_else(|| self.method.clone(), |r| r.method.clone()),
         }
     }
 

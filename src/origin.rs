@@ -77,7 +77,7 @@ pub fn same_origin(a: &Origin, b: &Origin) -> bool {
 /// The registrable domain of a domain host, or the host itself when it has
 /// none (`localhost`, a public suffix). Borrowed: no allocation.
 /// [HTML § obtain a site](https://html.spec.whatwg.org/multipage/browsers.html#obtain-a-site)
-fn registrable(domain: &str) -> &[u8] {
+pub(crate) fn registrable(domain: &str) -> &[u8] {
     PUBLIC_SUFFIXES
         .domain(domain.as_bytes())
         .map(|d| d.as_bytes())

@@ -22,7 +22,9 @@
 //!
 //! The [`assert`](mod@assert) module adds test assertions to [`Fetched`].
 
+use std::collections::VecDeque;
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -38,7 +40,10 @@ use crate::profile::{Engine, Profile};
 use crate::request::Request;
 use crate::response::Response;
 
+pub use jar::CookieLimits;
+
 pub mod assert;
+mod jar;
 #[cfg(feature = "middleware")]
 pub mod middleware;
 #[cfg(feature = "reqwest")]
@@ -46,13 +51,142 @@ pub mod reqwest;
 #[cfg(feature = "tower")]
 pub mod tower;
 
-/// A transport failure: the exchange did not produce a response.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct TransportError(pub String);
+/// What kind of [`TransportError`] happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// The client follows redirects on its own: the machine would not see
+    /// (and apply CORS to) every hop. Nothing reaches script.
+    FollowsRedirects,
+    /// The client keeps cookies of its own: cookies would be sent and
+    /// stored whatever the credentials mode says. Nothing was sent.
+    OwnCookieStore,
+    /// The request was not put on the wire: the HTTP stack cannot carry it
+    /// (a DEL byte in a header value), or the adapter refused it.
+    Request,
+    /// The connection failed or closed before a whole response arrived
+    /// (refused, reset, DNS, TLS, a body cut short).
+    Connection,
+    /// The in-process service failed (tower, actix).
+    Service,
+    /// Anything else.
+    Other,
+}
 
-/// One HTTP exchange, without following redirects (the machine must see
-/// every hop). The body is bytes so that 307/308 redirects can resend it.
+/// A transport failure: the exchange did not produce a response. The
+/// `Display` says what happened and, when the client is at fault, how to
+/// build it instead.
+///
+/// ```
+/// use browser_cors::client::{TransportError, TransportErrorKind};
+/// let e = TransportError::new(TransportErrorKind::Connection, "connection refused");
+/// assert_eq!(e.kind(), TransportErrorKind::Connection);
+/// assert_eq!(e.to_string(), "connection refused");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct TransportError {
+    kind: TransportErrorKind,
+    message: String,
+}
+
+impl TransportError {
+    /// An error of `kind`; `message` is what the console line shows.
+    pub fn new(kind: TransportErrorKind, message: impl Into<String>) -> TransportError {
+        TransportError {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// An error of kind [`TransportErrorKind::Other`].
+    ///
+    /// ```
+    /// let e = browser_cors::client::TransportError::other("no route");
+    /// assert_eq!(e.kind(), browser_cors::client::TransportErrorKind::Other);
+    /// ```
+    pub fn other(message: impl Into<String>) -> TransportError {
+        TransportError::new(TransportErrorKind::Other, message)
+    }
+
+    /// A client that followed a redirect below the browser: `asked` was
+    /// requested, the response came from `got`.
+    ///
+    /// ```
+    /// use browser_cors::client::{TransportError, TransportErrorKind};
+    /// let e = TransportError::follows_redirects("reqwest::Client", "http://a/go", "http://b/x");
+    /// assert_eq!(e.kind(), TransportErrorKind::FollowsRedirects);
+    /// assert!(e.to_string().contains("redirect(Policy::none())"));
+    /// ```
+    pub fn follows_redirects(client: &str, asked: &str, got: &str) -> TransportError {
+        TransportError::new(
+            TransportErrorKind::FollowsRedirects,
+            format!(
+                "this {client} follows redirects (asked for {asked}, got the response of {got}): \
+                 build it with `redirect(Policy::none())`, so that the browser sees every hop \
+                 and applies CORS to it"
+            ),
+        )
+    }
+
+    /// A client with a cookie store of its own.
+    ///
+    /// ```
+    /// use browser_cors::client::{TransportError, TransportErrorKind};
+    /// let e = TransportError::own_cookie_store("reqwest::Client");
+    /// assert_eq!(e.kind(), TransportErrorKind::OwnCookieStore);
+    /// ```
+    pub fn own_cookie_store(client: &str) -> TransportError {
+        TransportError::new(
+            TransportErrorKind::OwnCookieStore,
+            format!(
+                "this {client} keeps its own cookie store: build it without \
+                 `cookie_store(true)` or `cookie_provider(..)`; the browser's jar decides which \
+                 request carries cookies and which response may set them"
+            ),
+        )
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> TransportErrorKind {
+        self.kind
+    }
+
+    /// The message (the same as `Display`).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+/// One HTTP exchange: what every adapter guarantees the browser, so that
+/// the machine decides everything a browser decides.
+///
+/// An adapter
+///
+/// 1. **sends exactly one request per call and follows no redirect**: a
+///    3xx comes back as is, with its `Location`, so the machine sees every
+///    hop and applies CORS to it. A client that follows redirects on its own
+///    is refused with [`TransportErrorKind::FollowsRedirects`] (the reqwest
+///    adapters check the client's policy where reqwest shows it, and check
+///    every response's URL against the request's);
+/// 2. **keeps no cookies of its own**: it sends the `Cookie` header the
+///    browser put in the request and no other, stores nothing, and hands
+///    back every `Set-Cookie` line (a client with its own cookie store is
+///    refused with [`TransportErrorKind::OwnCookieStore`] where it can be
+///    seen);
+/// 3. **sends the method, URL (without fragment), headers and body as
+///    given**: it may add what the HTTP stack needs to frame the message
+///    (`Host`, `Content-Length`), never a CORS header;
+/// 4. **returns the whole response**: status, every header line (repeated
+///    names kept, in order) and the whole body;
+/// 5. **fails only when no whole response came**, and retries only as
+///    browsers do: a request whose connection closed (or was reset) before
+///    any byte of a response head arrived is sent once more, on a fresh
+///    connection; nothing else is retried (see [`reqwest`](mod@reqwest));
+/// 6. **fails closed**: when it cannot keep one of these, the exchange
+///    fails and script sees a network error, never a response.
+///
+/// The body is bytes so that 307/308 redirects can resend it.
 ///
 /// ```
 /// use browser_cors::client::{Transport, TransportError};
@@ -88,9 +222,153 @@ pub trait Transport: Send + Sync {
     ) -> impl Future<Output = Result<http::Response<Bytes>, TransportError>> + Send {
         let converted = request.to_http();
         async move {
-            let request = converted.map_err(|e| TransportError(e.to_string()))?;
+            let request = converted.map_err(request_error)?;
             self.send(request).await
         }
+    }
+}
+
+fn request_error(e: InputError) -> TransportError {
+    TransportError::new(TransportErrorKind::Request, e.to_string())
+}
+
+/// A [`Transport`] whose futures need not be `Send`, for a service that
+/// lives on one thread (actix-web's test service): a [`Browser`] over it is
+/// driven with [`Browser::fetch_local`] on that thread (a `LocalSet`, an
+/// actix `System`, a current-thread runtime). Every [`Transport`] is a
+/// `LocalTransport`; the guarantees are the same.
+///
+/// ```
+/// use browser_cors::client::{Browser, LocalTransport, TransportError};
+/// use browser_cors::Request;
+/// use bytes::Bytes;
+/// use std::rc::Rc;
+///
+/// /// Not Send: it counts its requests in an Rc.
+/// struct Counting(Rc<std::cell::Cell<u32>>);
+/// impl LocalTransport for Counting {
+///     async fn send_local(&self, _req: http::Request<Bytes>) -> Result<http::Response<Bytes>, TransportError> {
+///         self.0.set(self.0.get() + 1);
+///         Ok(http::Response::builder().status(200)
+///             .header("access-control-allow-origin", "*").body(Bytes::new()).unwrap())
+///     }
+/// }
+/// let count = Rc::new(std::cell::Cell::new(0));
+/// let browser = Browser::new(Counting(Rc::clone(&count)), "https://app.example").unwrap();
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let fetched = browser.fetch_local(Request::get("https://api.example/".parse().unwrap())).await;
+/// assert_eq!(fetched.response().unwrap().status, 200);
+/// # });
+/// assert_eq!(count.get(), 1);
+/// ```
+pub trait LocalTransport {
+    /// Sends one request and returns the whole response.
+    fn send_local(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> impl Future<Output = Result<http::Response<Bytes>, TransportError>>;
+
+    /// Sends a request as the machine built it (see [`Transport::send_wire`]).
+    fn send_wire_local(
+        &self,
+        request: &WireRequest,
+    ) -> impl Future<Output = Result<http::Response<Bytes>, TransportError>> {
+        let converted = request.to_http();
+        async move {
+            let request = converted.map_err(request_error)?;
+            self.send_local(request).await
+        }
+    }
+}
+
+impl<T: Transport + ?Sized> LocalTransport for T {
+    fn send_local(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> impl Future<Output = Result<http::Response<Bytes>, TransportError>> {
+        self.send(request)
+    }
+
+    fn send_wire_local(
+        &self,
+        request: &WireRequest,
+    ) -> impl Future<Output = Result<http::Response<Bytes>, TransportError>> {
+        self.send_wire(request)
+    }
+}
+
+/// A boxed future of a [`DynTransport`].
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The object-safe form of [`Transport`], for a transport picked at run
+/// time: every `Transport` is one, and `Box<dyn DynTransport>` and
+/// `Arc<dyn DynTransport>` are `Transport`s.
+///
+/// ```
+/// use browser_cors::client::{Browser, Detached, DynTransport};
+/// let transport: Box<dyn DynTransport> = Box::new(Detached);
+/// let browser = Browser::new(transport, "https://app.example").unwrap();
+/// # let _ = browser;
+/// ```
+pub trait DynTransport: Send + Sync {
+    /// [`Transport::send`], boxed.
+    fn send_dyn(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>>;
+
+    /// [`Transport::send_wire`], boxed.
+    fn send_wire_dyn<'a>(
+        &'a self,
+        request: &'a WireRequest,
+    ) -> BoxFuture<'a, Result<http::Response<Bytes>, TransportError>>;
+}
+
+impl<T: Transport> DynTransport for T {
+    fn send_dyn(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>> {
+        Box::pin(self.send(request))
+    }
+
+    fn send_wire_dyn<'a>(
+        &'a self,
+        request: &'a WireRequest,
+    ) -> BoxFuture<'a, Result<http::Response<Bytes>, TransportError>> {
+        Box::pin(self.send_wire(request))
+    }
+}
+
+impl Transport for Box<dyn DynTransport> {
+    fn send(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> impl Future<Output = Result<http::Response<Bytes>, TransportError>> + Send {
+        (**self).send_dyn(request)
+    }
+
+    async fn send_wire(
+        &self,
+        request: &WireRequest,
+    ) -> Result<http::Response<Bytes>, TransportError> {
+        (**self).send_wire_dyn(request).await
+    }
+}
+
+impl Transport for Arc<dyn DynTransport> {
+    fn send(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> impl Future<Output = Result<http::Response<Bytes>, TransportError>> + Send {
+        (**self).send_dyn(request)
+    }
+
+    async fn send_wire(
+        &self,
+        request: &WireRequest,
+    ) -> Result<http::Response<Bytes>, TransportError> {
+        (**self).send_wire_dyn(request).await
     }
 }
 
@@ -150,11 +428,17 @@ struct Inner<T> {
     profile: Profile,
     page: Arc<Page>,
     cache: Mutex<PreflightCache>,
-    jar: Mutex<cookie_store::CookieStore>,
-    /// The exchanges of each fetch, shared with its [`Fetched`].
-    trace: Mutex<Vec<Arc<[Exchange]>>>,
-    tracing: std::sync::atomic::AtomicBool,
+    jar: Mutex<jar::Jar>,
+    /// The exchanges of the last fetches, shared with their [`Fetched`].
+    trace: Mutex<VecDeque<Arc<[Exchange]>>>,
+    tracing: AtomicBool,
+    /// How many fetches the trace keeps.
+    trace_limit: AtomicUsize,
 }
+
+/// How many fetches a browser's trace keeps unless told otherwise
+/// ([`Browser::set_trace_limit`]).
+pub const DEFAULT_TRACE_LIMIT: usize = 1000;
 
 /// An emulated browser: one engine profile, one page origin, its own
 /// preflight cache and cookie jar. Cheap to clone and shareable across tasks.
@@ -215,11 +499,12 @@ impl<T> Browser<T> {
             inner: Arc::new(Inner {
                 transport,
                 cache: Mutex::new(PreflightCache::new(profile.cache.capacity)),
+                jar: Mutex::new(jar::Jar::new(CookieLimits::of(profile.engine))),
                 profile,
                 page: Arc::new(Page::new(&page)),
-                jar: Mutex::new(cookie_store::CookieStore::default()),
-                trace: Mutex::new(Vec::new()),
-                tracing: std::sync::atomic::AtomicBool::new(true),
+                trace: Mutex::new(VecDeque::new()),
+                tracing: AtomicBool::new(true),
+                trace_limit: AtomicUsize::new(DEFAULT_TRACE_LIMIT),
             }),
         })
     }
@@ -259,19 +544,60 @@ impl<T> Browser<T> {
     pub fn add_cookie(&self, set_cookie: &str, url: &Url) -> Result<(), InputError> {
         lock(&self.inner.jar)
             .parse(set_cookie, url)
-            .map(|_| ())
             .map_err(|e| InputError::Url {
                 input: set_cookie.to_owned(),
                 reason: format!("not a cookie: {e}"),
             })
     }
 
-    /// Every exchange this browser has made, in order (a copy).
+    /// How many cookies the jar holds. The jar is bounded as the engine
+    /// bounds its own ([`CookieLimits`]): past the limit of a site, or of
+    /// the jar, the least recently used cookies are evicted.
     ///
-    /// The trace keeps every exchange until [`Browser::take_trace`] empties
-    /// it: a long-running client (a crawler) should take it from time to time.
+    /// ```
+    /// # use browser_cors::client::Browser;
+    /// let browser = Browser::detached("https://app.example").unwrap();
+    /// browser.add_cookie("a=1", &"https://api.example/".parse().unwrap()).unwrap();
+    /// assert_eq!(browser.cookie_count(), 1);
+    /// ```
+    pub fn cookie_count(&self) -> usize {
+        lock(&self.inner.jar).len()
+    }
+
+    /// How many entries the preflight cache holds (at most the profile's
+    /// `cache.capacity`).
+    ///
+    /// ```
+    /// # use browser_cors::client::Browser;
+    /// assert_eq!(Browser::detached("https://app.example").unwrap().preflight_cache_len(), 0);
+    /// ```
+    pub fn preflight_cache_len(&self) -> usize {
+        lock(&self.inner.cache).len()
+    }
+
+    /// The exchanges of the last fetches this browser made, in order (a copy).
+    ///
+    /// The trace keeps the exchanges of the last [`DEFAULT_TRACE_LIMIT`]
+    /// fetches (see [`Browser::set_trace_limit`]), so that a browser that
+    /// lives for millions of fetches stays the same size; each [`Fetched`]
+    /// always lists all of its own exchanges.
     pub fn trace(&self) -> Vec<Exchange> {
         flatten(&lock(&self.inner.trace))
+    }
+
+    /// How many fetches the trace keeps (the oldest go first). `0` keeps none.
+    ///
+    /// ```
+    /// # use browser_cors::client::Browser;
+    /// let browser = Browser::detached("https://app.example").unwrap();
+    /// browser.set_trace_limit(10);
+    /// ```
+    pub fn set_trace_limit(&self, fetches: usize) {
+        self.inner.trace_limit.store(fetches, Ordering::Relaxed);
+        let mut trace = lock(&self.inner.trace);
+        while trace.len() > fetches {
+            trace.pop_front();
+        }
     }
 
     /// Whether the browser records its exchanges in its trace (it does
@@ -284,12 +610,10 @@ impl<T> Browser<T> {
     /// browser.set_trace(false);
     /// ```
     pub fn set_trace(&self, on: bool) {
-        self.inner
-            .tracing
-            .store(on, std::sync::atomic::Ordering::Relaxed);
+        self.inner.tracing.store(on, Ordering::Relaxed);
     }
 
-    /// Every exchange since the last call, in order; the trace is emptied.
+    /// The traced exchanges since the last call, in order; the trace is emptied.
     pub fn take_trace(&self) -> Vec<Exchange> {
         flatten(&std::mem::take(&mut *lock(&self.inner.trace)))
     }
@@ -308,7 +632,18 @@ impl<T> Browser<T> {
     where
         T: Transport,
     {
-        self.fetch_via(&self.inner.transport, request).await
+        self.drive(&self.inner.transport, request).await
+    }
+
+    /// [`Browser::fetch`] through a [`LocalTransport`] (a service that is
+    /// not `Send`, such as actix-web's test service): the future is not
+    /// `Send` either, so run it on the service's thread (a `LocalSet`, an
+    /// actix `System`, `block_on`).
+    pub async fn fetch_local(&self, request: Request) -> Fetched
+    where
+        T: LocalTransport,
+    {
+        self.drive(&self.inner.transport, request).await
     }
 
     /// [`Browser::fetch`] through another transport, with this browser's
@@ -342,6 +677,11 @@ impl<T> Browser<T> {
         transport: &U,
         request: Request,
     ) -> Fetched {
+        self.drive(transport, request).await
+    }
+
+    /// The fetch loop, for either kind of transport.
+    async fn drive<U: LocalTransport + ?Sized>(&self, transport: &U, request: Request) -> Fetched {
         let inner = &*self.inner;
         let mut fetch = Fetch::for_page(&inner.profile, &inner.page, request);
         let mut exchanges = Vec::new();
@@ -362,20 +702,16 @@ impl<T> Browser<T> {
             let include = sent.credentials == Credentials::Include;
             if include {
                 // Cookie matching looks at the scheme, host and path only.
-                let cookie = lock(&inner.jar)
-                    .get_request_values(&sent.url)
-                    .map(|(n, v)| format!("{n}={v}"))
-                    .collect::<Vec<_>>()
-                    .join("; ");
+                let cookie = lock(&inner.jar).header_for(&sent.url);
                 if !cookie.is_empty() {
                     sent.headers.set_cookie(cookie);
                 }
             }
-            match transport.send_wire(&sent).await {
+            match transport.send_wire_local(&sent).await {
                 Ok(response) => {
                     let (parts, body) = response.into_parts();
                     if include {
-                        store_cookies(&inner.jar, &sent.url, &parts.headers);
+                        lock(&inner.jar).store_response(&sent.url, &parts.headers);
                     }
                     {
                         let mut cache = lock(&inner.cache);
@@ -399,7 +735,7 @@ impl<T> Browser<T> {
                         status: None,
                         response_headers: HeaderMap::new(),
                     });
-                    fetch.on_transport_error(e.0);
+                    fetch.on_transport_error(e.to_string());
                 }
             }
         }
@@ -414,12 +750,13 @@ impl<T> Browser<T> {
 
     fn finish(&self, outcome: Outcome, last_body: Bytes, exchanges: Vec<Exchange>) -> Fetched {
         let exchanges: Arc<[Exchange]> = exchanges.into();
-        if self
-            .inner
-            .tracing
-            .load(std::sync::atomic::Ordering::Relaxed)
-        {
-            lock(&self.inner.trace).push(Arc::clone(&exchanges));
+        let limit = self.inner.trace_limit.load(Ordering::Relaxed);
+        if limit > 0 && self.inner.tracing.load(Ordering::Relaxed) {
+            let mut trace = lock(&self.inner.trace);
+            while trace.len() >= limit {
+                trace.pop_front();
+            }
+            trace.push_back(Arc::clone(&exchanges));
         }
         let body = outcome
             .response()
@@ -434,7 +771,7 @@ impl<T> Browser<T> {
 }
 
 /// The exchanges of the traced fetches, in order, as one list (a copy).
-fn flatten(fetches: &[Arc<[Exchange]>]) -> Vec<Exchange> {
+fn flatten(fetches: &VecDeque<Arc<[Exchange]>>) -> Vec<Exchange> {
     fetches.iter().flat_map(|f| f.iter().cloned()).collect()
 }
 
@@ -452,11 +789,14 @@ impl Transport for Detached {
         &self,
         request: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, TransportError> {
-        Err(TransportError(format!(
-            "this browser has no transport of its own (use fetch_via): {} {}",
-            request.method(),
-            request.uri()
-        )))
+        Err(TransportError::new(
+            TransportErrorKind::Request,
+            format!(
+                "this browser has no transport of its own (use fetch_via): {} {}",
+                request.method(),
+                request.uri()
+            ),
+        ))
     }
 }
 
@@ -465,14 +805,5 @@ impl Browser<Detached> {
     /// [`Browser::fetch_via`].
     pub fn detached(page_origin: &str) -> Result<Browser<Detached>, InputError> {
         Browser::new(Detached, page_origin)
-    }
-}
-
-fn store_cookies(jar: &Mutex<cookie_store::CookieStore>, url: &Url, headers: &HeaderMap) {
-    let mut jar = lock(jar);
-    for value in headers.get_all(http::header::SET_COOKIE) {
-        if let Ok(text) = value.to_str() {
-            let _ = jar.parse(text, url);
-        }
     }
 }
