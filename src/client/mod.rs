@@ -10,9 +10,13 @@
 //! | `reqwest` | [`reqwest::ReqwestTransport`] | a `Browser` over a `reqwest::Client` |
 //! | `middleware` | `middleware::BrowserMiddleware` | an existing `reqwest_middleware::ClientWithMiddleware` |
 //! | `tower` | `tower::TowerTransport` | any tower service (an axum `Router`) in-process |
+//! | `actix` | `actix::ActixTransport` | an actix-web app in-process (`actix_web::test::init_service`), a [`LocalTransport`] |
 //!
-//! Any other client works by implementing [`Transport`]: one exchange, no
-//! redirect following, no cookie handling of its own.
+//! Any other client works by implementing [`Transport`] (or
+//! [`LocalTransport`] for one whose futures are not `Send`): one exchange,
+//! no redirect following, no cookie handling of its own (the trait's
+//! documentation lists what an adapter guarantees). [`DynTransport`] is the
+//! object-safe form, for a transport picked at run time.
 //!
 //! Cookies live in the browser's jar ([`cookie_store`], keyed by domain and
 //! path as browsers do): the `Cookie` header is attached only to requests
@@ -42,6 +46,8 @@ use crate::response::Response;
 
 pub use jar::CookieLimits;
 
+#[cfg(feature = "actix")]
+pub mod actix;
 pub mod assert;
 mod jar;
 #[cfg(feature = "middleware")]
@@ -369,6 +375,65 @@ impl Transport for Arc<dyn DynTransport> {
         request: &WireRequest,
     ) -> Result<http::Response<Bytes>, TransportError> {
         (**self).send_wire_dyn(request).await
+    }
+}
+
+/// A boxed future of a [`LocalDynTransport`] (not `Send`).
+pub type LocalBoxFuture<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + 'a>>;
+
+/// The object-safe form of [`LocalTransport`]: every `LocalTransport` (so
+/// every `Transport`) is one, and `Box<dyn LocalDynTransport>` is a
+/// `LocalTransport`, for a transport picked at run time among local ones.
+///
+/// ```
+/// use browser_cors::client::{Browser, Detached, LocalDynTransport};
+/// let transport: Box<dyn LocalDynTransport> = Box::new(Detached);
+/// let browser = Browser::new(transport, "https://app.example").unwrap();
+/// # let _ = browser;
+/// ```
+pub trait LocalDynTransport {
+    /// [`LocalTransport::send_local`], boxed.
+    fn send_local_dyn(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> LocalBoxFuture<'_, Result<http::Response<Bytes>, TransportError>>;
+
+    /// [`LocalTransport::send_wire_local`], boxed.
+    fn send_wire_local_dyn<'a>(
+        &'a self,
+        request: &'a WireRequest,
+    ) -> LocalBoxFuture<'a, Result<http::Response<Bytes>, TransportError>>;
+}
+
+impl<T: LocalTransport> LocalDynTransport for T {
+    fn send_local_dyn(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> LocalBoxFuture<'_, Result<http::Response<Bytes>, TransportError>> {
+        Box::pin(self.send_local(request))
+    }
+
+    fn send_wire_local_dyn<'a>(
+        &'a self,
+        request: &'a WireRequest,
+    ) -> LocalBoxFuture<'a, Result<http::Response<Bytes>, TransportError>> {
+        Box::pin(self.send_wire_local(request))
+    }
+}
+
+impl LocalTransport for Box<dyn LocalDynTransport> {
+    async fn send_local(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> Result<http::Response<Bytes>, TransportError> {
+        (**self).send_local_dyn(request).await
+    }
+
+    async fn send_wire_local(
+        &self,
+        request: &WireRequest,
+    ) -> Result<http::Response<Bytes>, TransportError> {
+        (**self).send_wire_local_dyn(request).await
     }
 }
 
