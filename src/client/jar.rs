@@ -251,22 +251,28 @@ mod tests {
     #[test]
     fn a_site_over_its_limit_loses_its_least_recently_used_cookies() {
         let mut jar = Jar::new(CookieLimits::CHROMIUM);
-        let a = url("https://a.example/");
-        for i in 0..180 {
-            jar.parse(&format!("c{i}=v"), &a).unwrap();
+        let a = url("https://a.example/a");
+        let b = url("https://a.example/b");
+        // c0 on /a, c1..c179 on /b: sending to /a uses c0 alone.
+        jar.parse("c0=v; Path=/a", &a).unwrap();
+        for i in 1..180 {
+            jar.parse(&format!("c{i}=v; Path=/b"), &b).unwrap();
         }
         assert_eq!(jar.len(), 180);
-        // c0 is used again, so c1 is now the least recently used.
-        assert!(jar.header_for(&a).contains("c0=v"));
-        jar.parse("c180=v", &a).unwrap();
+        assert_eq!(jar.header_for(&a), "c0=v");
+        // The 181st: purged to 150, the 31 least recently used go (c1..c31).
+        jar.parse("c180=v; Path=/b", &b).unwrap();
         assert_eq!(jar.len(), 150);
-        let header = jar.header_for(&a);
-        assert!(header.contains("c0=v"), "used last: kept");
+        assert_eq!(jar.header_for(&a), "c0=v", "used last: kept");
+        let header = jar.header_for(&b);
         assert!(header.contains("c180=v"), "just set: kept");
-        assert!(!header.contains("c1=v"), "least recently used: evicted");
+        assert!(header.contains("c32=v"), "used after c31: kept");
+        for gone in ["c1=v", "c2=v", "c31=v"] {
+            assert!(!header.contains(gone), "{gone} was the least recently used");
+        }
         // Another site is not touched by a.example's purge.
-        let b = url("https://sub.b.example/");
-        jar.parse("other=1", &b).unwrap();
+        let other = url("https://sub.b.example/");
+        jar.parse("other=1", &other).unwrap();
         assert_eq!(jar.header_for(&url("https://sub.b.example/x")), "other=1");
     }
 

@@ -503,7 +503,7 @@ struct Inner<T> {
 
 /// How many fetches a browser's trace keeps unless told otherwise
 /// ([`Browser::set_trace_limit`]).
-pub const DEFAULT_TRACE_LIMIT: usize = 1000;
+pub const DEFAULT_TRACE_LIMIT: usize = 256;
 
 /// An emulated browser: one engine profile, one page origin, its own
 /// preflight cache and cookie jar. Cheap to clone and shareable across tasks.
