@@ -190,6 +190,9 @@ impl Outcome {
     }
 }
 
+// One per fetch: its size does not add up, and boxing the outcome would
+// cost an allocation per fetch.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 enum State {
     /// Decide the next request for the current URL.

@@ -256,15 +256,15 @@ async fn a_failed_preflight_is_named_as_the_options_request() {
     );
 }
 
+type App = tower::util::BoxCloneSyncService<
+    http::Request<Full<Bytes>>,
+    http::Response<Full<Bytes>>,
+    String,
+>;
+
 /// An in-process app: `/loop` redirects to itself (307), `/bad` has a
 /// Location that is not a URL; both with CORS headers that allow PUT.
-fn redirecting_app() -> TowerTransport<
-    tower::util::BoxCloneSyncService<
-        http::Request<Full<Bytes>>,
-        http::Response<Full<Bytes>>,
-        String,
-    >,
-> {
+fn redirecting_app() -> TowerTransport<App> {
     TowerTransport::new(tower::util::BoxCloneSyncService::new(tower::service_fn(
         |req: http::Request<Full<Bytes>>| async move {
             let mut r = http::Response::builder()
