@@ -61,7 +61,17 @@ impl<S> std::fmt::Debug for ActixTransport<S> {
 }
 
 impl<S> ActixTransport<S> {
-    /// Wraps a service (what `actix_web::test::init_service` returns).
+    /// Wraps a service (what `actix_web::test::init_service` returns; the
+    /// module documentation has the whole example).
+    ///
+    /// ```
+    /// use browser_cors::client::actix::ActixTransport;
+    /// actix_web::rt::System::new().block_on(async {
+    ///     let app = actix_web::test::init_service(actix_web::App::new()).await;
+    ///     let transport = ActixTransport::new(app);
+    ///     let _same_app = transport.clone();
+    /// });
+    /// ```
     pub fn new(service: S) -> ActixTransport<S> {
         ActixTransport {
             service: Rc::new(service),

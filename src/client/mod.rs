@@ -57,7 +57,14 @@ pub mod reqwest;
 #[cfg(feature = "tower")]
 pub mod tower;
 
-/// What kind of [`TransportError`] happened.
+/// What kind of [`TransportError`] happened: match on it to tell a
+/// misbuilt client from a network failure.
+///
+/// ```
+/// use browser_cors::client::{TransportError, TransportErrorKind};
+/// let e = TransportError::own_cookie_store("reqwest::Client");
+/// assert!(matches!(e.kind(), TransportErrorKind::OwnCookieStore));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TransportErrorKind {
@@ -154,11 +161,20 @@ impl TransportError {
     }
 
     /// What kind of failure this is.
+    ///
+    /// ```
+    /// # use browser_cors::client::{TransportError, TransportErrorKind};
+    /// assert_eq!(TransportError::other("x").kind(), TransportErrorKind::Other);
+    /// ```
     pub fn kind(&self) -> TransportErrorKind {
         self.kind
     }
 
     /// The message (the same as `Display`).
+    ///
+    /// ```
+    /// assert_eq!(browser_cors::client::TransportError::other("no route").message(), "no route");
+    /// ```
     pub fn message(&self) -> &str {
         &self.message
     }
@@ -304,6 +320,13 @@ impl<T: Transport + ?Sized> LocalTransport for T {
 }
 
 /// A boxed future of a [`DynTransport`].
+///
+/// ```
+/// use browser_cors::client::{BoxFuture, DynTransport, Detached};
+/// let request = http::Request::new(bytes::Bytes::new());
+/// let future: BoxFuture<'_, _> = Detached.send_dyn(request);
+/// # drop(future);
+/// ```
 pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// The object-safe form of [`Transport`], for a transport picked at run
@@ -379,6 +402,13 @@ impl Transport for Arc<dyn DynTransport> {
 }
 
 /// A boxed future of a [`LocalDynTransport`] (not `Send`).
+///
+/// ```
+/// use browser_cors::client::{LocalBoxFuture, LocalDynTransport, Detached};
+/// let request = http::Request::new(bytes::Bytes::new());
+/// let future: LocalBoxFuture<'_, _> = Detached.send_local_dyn(request);
+/// # drop(future);
+/// ```
 pub type LocalBoxFuture<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + 'a>>;
 
 /// The object-safe form of [`LocalTransport`]: every `LocalTransport` (so
@@ -503,6 +533,10 @@ struct Inner<T> {
 
 /// How many fetches a browser's trace keeps unless told otherwise
 /// ([`Browser::set_trace_limit`]).
+///
+/// ```
+/// assert_eq!(browser_cors::client::DEFAULT_TRACE_LIMIT, 256);
+/// ```
 pub const DEFAULT_TRACE_LIMIT: usize = 256;
 
 /// An emulated browser: one engine profile, one page origin, its own

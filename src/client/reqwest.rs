@@ -85,6 +85,11 @@ impl ReqwestTransport {
 
     /// Why every fetch through this transport fails, when the client
     /// cannot be used ([`check_client`]).
+    ///
+    /// ```
+    /// # use browser_cors::client::reqwest::ReqwestTransport;
+    /// assert!(ReqwestTransport::new().unwrap().refused().is_none());
+    /// ```
     pub fn refused(&self) -> Option<&TransportError> {
         self.refused.as_ref()
     }
