@@ -237,6 +237,10 @@ impl Jar {
 /// the host itself (an IP address, `localhost`).
 fn site_of(domain: &str) -> String {
     let domain = domain.trim_start_matches('.');
+    // An IP address is its own site (never looked up in the suffix list).
+    if domain.starts_with('[') || domain.parse::<std::net::IpAddr>().is_ok() {
+        return domain.to_owned();
+    }
     String::from_utf8_lossy(crate::origin::registrable(domain)).into_owned()
 }
 
@@ -288,6 +292,13 @@ mod tests {
         jar.parse("b=1", &url("https://y.site.example/")).unwrap();
         jar.parse("c=1", &url("https://site.example/")).unwrap();
         assert_eq!(jar.len(), 1);
+        // IP addresses are their own sites: 10.0.0.1 does not share
+        // 127.0.0.1's count (both would end in "0.1" as domains).
+        assert_eq!(site_of("127.0.0.1"), "127.0.0.1");
+        jar.parse("a=1", &url("http://127.0.0.1/")).unwrap();
+        jar.parse("b=1", &url("http://127.0.0.1/")).unwrap();
+        jar.parse("a=1", &url("http://10.0.0.1/")).unwrap();
+        assert_eq!(jar.len(), 4);
     }
 
     #[test]
