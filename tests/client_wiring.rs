@@ -475,3 +475,29 @@ async fn a_transport_picked_at_run_time() {
     fetched.assert_blocked("TooManyRedirects");
     assert_eq!(fetched.exchanges.len(), 21);
 }
+
+// ---- a browser that lives forever ----
+
+#[tokio::test]
+async fn the_trace_keeps_the_last_fetches_only() {
+    let browser = Browser::new(redirecting_app(), PAGE).unwrap();
+    let url: url::Url = "http://api.test/bad".parse().unwrap();
+    // Each fetch is one exchange (the 307 with a bad Location).
+    for _ in 0..browser_cors::client::DEFAULT_TRACE_LIMIT + 50 {
+        let fetched = within(browser.fetch(Request::get(url.clone()))).await;
+        assert_eq!(
+            fetched.exchanges.len(),
+            1,
+            "each Fetched keeps its own exchanges"
+        );
+    }
+    assert_eq!(
+        browser.trace().len(),
+        browser_cors::client::DEFAULT_TRACE_LIMIT
+    );
+    browser.set_trace_limit(10);
+    assert_eq!(browser.trace().len(), 10);
+    browser.set_trace_limit(0);
+    within(browser.fetch(Request::get(url))).await;
+    assert!(browser.trace().is_empty());
+}
