@@ -298,7 +298,7 @@ impl Cause {
 /// let e = NetworkError {
 ///     reason: CorsError::MissingAllowOriginHeader, stage: Stage::Response,
 ///     url: "https://api.test/r".parse().unwrap(), initial_url: "https://api.test/r".parse().unwrap(),
-///     origin: "https://app.test".into(), status: Some(500), engine: Engine::Chromium,
+///     origin: "https://app.test".into(), status: Some(500), engine: Engine::Chromium, method: http::Method::GET,
 /// };
 /// assert_eq!(advise(&e, &[], Some(false)).to_string(), "no Access-Control-Allow-Origin (on a 500) (response)
 ///   fix: it answered 500 without CORS headers: send Access-Control-Allow-Origin: https://app.test (or *) \
@@ -388,7 +388,7 @@ impl Advice {
     /// let e = NetworkError {
     ///     reason: CorsError::WildcardOriginNotAllowed, stage: Stage::Response,
     ///     url: "https://api.test/r".parse().unwrap(), initial_url: "https://api.test/r".parse().unwrap(),
-    ///     origin: "https://app.test".into(), status: Some(200), engine: Engine::Chromium,
+    ///     origin: "https://app.test".into(), status: Some(200), engine: Engine::Chromium, method: http::Method::GET,
     /// };
     /// let fixes = advise(&e, &[], Some(true)).fixes();
     /// assert!(fixes[0].starts_with("send Access-Control-Allow-Origin: https://app.test"));
@@ -416,7 +416,7 @@ impl Advice {
     /// let e = |m: &str| NetworkError {
     ///     reason: CorsError::MethodDisallowedByPreflightResponse { method: m.into() }, stage: Stage::Preflight,
     ///     url: "https://api.test/r".parse().unwrap(), initial_url: "https://api.test/r".parse().unwrap(),
-    ///     origin: "https://app.test".into(), status: Some(204), engine: Engine::Chromium,
+    ///     origin: "https://app.test".into(), status: Some(204), engine: Engine::Chromium, method: http::Method::GET,
     /// };
     /// let mut a = advise(&e("PUT"), &[], None);
     /// a.merge(&advise(&e("DELETE"), &[], None));
@@ -852,7 +852,7 @@ fn refused_preflight(e: &NetworkError, pre: Option<&Seen<'_>>, status: u16) -> A
 ///     reason: CorsError::HeaderDisallowedByPreflightResponse { header: "x-token".into() },
 ///     stage: Stage::Preflight,
 ///     url: "https://api.test/r".parse().unwrap(), initial_url: "https://api.test/r".parse().unwrap(),
-///     origin: "https://app.test".into(), status: Some(204), engine: Engine::Chromium,
+///     origin: "https://app.test".into(), status: Some(204), engine: Engine::Chromium, method: http::Method::GET,
 /// };
 /// let a = advise(&e, &[], None);
 /// assert_eq!(a.cause, Cause::HeaderNotAllowed);
@@ -1513,6 +1513,7 @@ mod tests {
             origin: "https://app.test".into(),
             status,
             engine: Engine::Chromium,
+            method: http::Method::GET,
         }
     }
 

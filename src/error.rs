@@ -306,6 +306,7 @@ impl CorsError {
 ///     origin: "https://app.test".into(),
 ///     status: Some(200),
 ///     engine: Engine::Chromium,
+///     method: http::Method::GET,
 /// };
 /// assert_eq!(e.to_string(), "Access to fetch at 'https://api.test/r' from origin 'https://app.test' \
 ///     has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource.");
@@ -328,6 +329,14 @@ pub struct NetworkError {
     pub status: Option<u16>,
     /// Whose words [`NetworkError::console_message`] uses.
     pub engine: Engine,
+    /// The method of the request that failed: `OPTIONS` when it was the
+    /// preflight, the method of the last hop after a redirect.
+    #[serde(serialize_with = "ser_method")]
+    pub method: http::Method,
+}
+
+fn ser_method<S: serde::Serializer>(method: &http::Method, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(method.as_str())
 }
 
 fn ser_url<S: serde::Serializer>(url: &Url, s: S) -> Result<S::Ok, S::Error> {
@@ -360,7 +369,8 @@ impl NetworkError {
     /// # use browser_cors::{CorsError, Engine, NetworkError, Stage};
     /// # let u = url::Url::parse("https://api.test/r").unwrap();
     /// # let e = NetworkError { reason: CorsError::TooManyRedirects, stage: Stage::Redirect,
-    /// #   url: u.clone(), initial_url: u, origin: "https://app.test".into(), status: None, engine: Engine::Firefox };
+    /// #   url: u.clone(), initial_url: u, origin: "https://app.test".into(), status: None, engine: Engine::Firefox,
+    /// #   method: http::Method::GET };
     /// assert_eq!(e.script_message(), "TypeError: NetworkError when attempting to fetch resource.");
     /// ```
     pub fn script_message(&self) -> String {
@@ -443,14 +453,14 @@ impl NetworkError {
             CorsError::MethodDisallowedByPreflightResponse { method } => cors(format!("Method {} is not allowed by Access-Control-Allow-Methods in preflight response.", encode_hint(method))),
             CorsError::HeaderDisallowedByPreflightResponse { header } => cors(format!("Request header field {} is not allowed by Access-Control-Allow-Headers in preflight response.", encode_hint(header))),
             CorsError::RedirectContainsCredentials { location } => cors(format!("Redirect location '{}' contains a username and password, which is disallowed for cross-origin requests.", encode_hint(location))),
-            CorsError::TooManyRedirects => format!("GET {} net::ERR_TOO_MANY_REDIRECTS", self.url),
+            CorsError::TooManyRedirects => format!("{} {} net::ERR_TOO_MANY_REDIRECTS", self.method, self.url),
             CorsError::RedirectDisallowedByMode => format!("Fetch API cannot load {}. Redirect was blocked because the request's redirect mode is 'error'.", self.initial_url),
-            CorsError::InvalidRedirectLocation { location } => format!("GET {} net::ERR_INVALID_REDIRECT (Location: '{}')", self.url, encode_hint(location)),
-            CorsError::Network { detail } => format!("GET {} net::ERR_FAILED ({detail})", self.url),
+            CorsError::InvalidRedirectLocation { location } => format!("{} {} net::ERR_INVALID_REDIRECT (Location: '{}')", self.method, self.url, encode_hint(location)),
+            CorsError::Network { detail } => format!("{} {} net::ERR_FAILED ({detail})", self.method, self.url),
             CorsError::MixedContent => format!("Mixed Content: The page at '{}/' was loaded over HTTPS, but requested an insecure resource '{}'. This request has been blocked; the content must be served over HTTPS.", self.origin, self.url),
             CorsError::LocalNetworkAccess { block: LocalNetworkBlock::InsecureContext, target } => cors(format!("The request client is not a secure context and the resource is in more-private address space `{}`.", target.as_str())),
             CorsError::LocalNetworkAccess { target, .. } => cors(format!("Permission was denied for this request to access the `{}` address space.", target.as_str())),
-            CorsError::ResourcePolicy { block } => format!("GET {} net::ERR_BLOCKED_BY_RESPONSE.{}", self.url, match block {
+            CorsError::ResourcePolicy { block } => format!("{} {} net::ERR_BLOCKED_BY_RESPONSE.{}", self.method, self.url, match block {
                 CorpBlock::NotSameOrigin => "NotSameOrigin",
                 CorpBlock::NotSameSite => "NotSameSite",
                 CorpBlock::NotSameOriginAfterDefaultedByCoep => "NotSameOriginAfterDefaultedToSameOriginByCoep",
@@ -643,6 +653,7 @@ mod tests {
             origin: "https://app.test".into(),
             status: Some(204),
             engine,
+            method: http::Method::GET,
         }
     }
 
@@ -695,6 +706,28 @@ mod tests {
             Engine::Firefox,
         );
         assert!(e.to_string().contains("invalid token ‘PUT;’"));
+    }
+
+    #[test]
+    fn chromium_network_lines_name_the_failing_request() {
+        let mut e = err(
+            CorsError::Network {
+                detail: "connection refused".into(),
+            },
+            Stage::Preflight,
+            Engine::Chromium,
+        );
+        e.method = http::Method::OPTIONS;
+        assert_eq!(
+            e.to_string(),
+            "OPTIONS https://api.test/b net::ERR_FAILED (connection refused)"
+        );
+        e.method = http::Method::PUT;
+        e.reason = CorsError::TooManyRedirects;
+        assert_eq!(
+            e.to_string(),
+            "PUT https://api.test/b net::ERR_TOO_MANY_REDIRECTS"
+        );
     }
 
     #[test]

@@ -195,6 +195,9 @@ impl Outcome {
     }
 }
 
+// One per fetch: its size does not add up, and boxing the outcome would
+// cost an allocation per fetch.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 enum State {
     /// Decide the next request for the current URL.
@@ -649,6 +652,11 @@ impl Fetch {
             origin: self.page.origin_str().to_owned(),
             status,
             engine: self.profile.engine,
+            // The outstanding request is the last one sent.
+            method: self
+                .trace
+                .last()
+                .map_or_else(|| self.method.clone(), |r| r.method.clone()),
         }
     }
 

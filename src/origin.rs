@@ -94,7 +94,7 @@ fn default_rule_only(domain: &str) -> bool {
             .is_err()
 }
 
-fn registrable(domain: &str) -> &[u8] {
+pub(crate) fn registrable(domain: &str) -> &[u8] {
     if default_rule_only(domain) {
         // The default rule: the public suffix is the last label.
         return last_two_labels(domain).as_bytes();

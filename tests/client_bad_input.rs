@@ -205,7 +205,7 @@ impl Transport for FailAfterFirst {
                 .body(Bytes::new())
                 .unwrap())
         } else {
-            Err(TransportError("connection reset".into()))
+            Err(TransportError::other("connection reset"))
         }
     }
 }

@@ -9,6 +9,9 @@
 //!   `BrowserMiddleware`, against three more wiremock servers.
 //! - `tower`: `Browser<TowerTransport<_>>` over an in-process tower service
 //!   that serves the same routes (no socket: the in-process path).
+//! - `actix`: `Browser<ActixTransport<_>>` over an actix-web app built with
+//!   `actix_web::test::init_service` serving the same routes (in-process, not
+//!   `Send`: run on an actix `System` on its own thread, with `fetch_local`).
 //!
 //! The servers are the scenario's script: a request is served by the first
 //! matching route (404 otherwise), and logged (method, origin and path,
@@ -30,10 +33,11 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use browser_cors::client::actix::ActixTransport;
 use browser_cors::client::middleware::{BrowserError, BrowserMiddleware};
 use browser_cors::client::reqwest::ReqwestTransport;
 use browser_cors::client::tower::TowerTransport;
-use browser_cors::client::{Browser, Fetched};
+use browser_cors::client::{Browser, Fetched, LocalDynTransport};
 use browser_cors::conformance::{
     Expectation, LogEntry, Origins, Route, Scenario, StepReport, engine_of_file, js_bytes,
     js_string, replay,
@@ -49,6 +53,7 @@ enum Adapter {
     Reqwest,
     Middleware,
     Tower,
+    Actix,
 }
 
 /// (file, scenario, step, adapter, why the adapter cannot reproduce it).
@@ -114,6 +119,27 @@ const EXCLUDED: &[(&str, &str, usize, Adapter, &str)] = &[
         "safelist/accept-unsafe-byte-del",
         0,
         Adapter::Tower,
+        DEL,
+    ),
+    (
+        "chromium-156.json",
+        "safelist/accept-unsafe-byte-del",
+        0,
+        Adapter::Actix,
+        DEL,
+    ),
+    (
+        "firefox-153.json",
+        "safelist/accept-unsafe-byte-del",
+        0,
+        Adapter::Actix,
+        DEL,
+    ),
+    (
+        "webkit-2.50.json",
+        "safelist/accept-unsafe-byte-del",
+        0,
+        Adapter::Actix,
         DEL,
     ),
 ];
@@ -316,6 +342,60 @@ fn tower_app(world: Shared, origins: Origins) -> App {
     }))
 }
 
+/// The in-process actix-web app serving the same routes for all three
+/// origins, boxed (`init_service`'s type cannot be named).
+async fn actix_app(world: Shared, origins: Origins) -> Box<dyn LocalDynTransport> {
+    let handler = move |req: actix_web::HttpRequest| {
+        let world = Arc::clone(&world);
+        let origins = origins.clone();
+        async move {
+            let origin = format!(
+                "{}://{}",
+                req.uri().scheme_str().unwrap_or("http"),
+                req.uri().authority().map(|a| a.as_str()).unwrap_or("")
+            );
+            let key = if origin == origins.a {
+                "{A}"
+            } else if origin == origins.b {
+                "{B}"
+            } else if origin == origins.c {
+                "{C}"
+            } else {
+                return actix_web::HttpResponse::BadGateway()
+                    .body(format!("no server at {origin}"));
+            };
+            // actix-web 4 speaks http 0.2: carry the headers over as bytes.
+            let mut headers = HeaderMap::new();
+            for (n, v) in req.headers() {
+                headers.append(
+                    HeaderName::from_bytes(n.as_str().as_bytes()).unwrap(),
+                    HeaderValue::from_bytes(v.as_bytes()).unwrap(),
+                );
+            }
+            let (status, out, body) = serve(
+                &world,
+                &origins,
+                key,
+                req.method().as_str(),
+                req.uri().path(),
+                &headers,
+            );
+            let mut response = actix_web::HttpResponse::build(
+                actix_web::http::StatusCode::from_u16(status).unwrap(),
+            );
+            for (n, v) in out {
+                response.append_header((n.as_str(), v.as_bytes()));
+            }
+            response.body(body)
+        }
+    };
+    let app = actix_web::test::init_service(
+        actix_web::App::new().default_service(actix_web::web::to(handler)),
+    )
+    .await;
+    Box::new(ActixTransport::new(app))
+}
+
 type App = tower::util::BoxCloneSyncService<
     http::Request<Full<Bytes>>,
     http::Response<Full<Bytes>>,
@@ -327,6 +407,7 @@ enum Client {
     Reqwest(Browser<ReqwestTransport>),
     Middleware(reqwest_middleware::ClientWithMiddleware, BrowserMiddleware),
     Tower(Browser<TowerTransport<App>>),
+    Actix(Browser<Box<dyn LocalDynTransport>>),
 }
 
 /// The outcome of one step through an adapter: the Fetched, or why the
@@ -335,6 +416,7 @@ async fn run(client: &Client, request: Request) -> Result<Fetched, String> {
     match client {
         Client::Reqwest(b) => Ok(b.fetch(request).await),
         Client::Tower(b) => Ok(b.fetch(request).await),
+        Client::Actix(b) => Ok(b.fetch_local(request).await),
         Client::Middleware(c, mw) => {
             let method = reqwest::Method::from_bytes(request.method.as_bytes())
                 .map_err(|e| format!("reqwest cannot carry method {:?}: {e}", request.method))?;
@@ -431,7 +513,7 @@ async fn run_adapter(
 ) -> Tally {
     let world: Shared = Arc::default();
     let (origins, _servers) = match adapter {
-        Adapter::Tower => (
+        Adapter::Tower | Adapter::Actix => (
             Origins {
                 a: "http://127.0.0.1:8001".into(),
                 b: "http://127.0.0.1:8002".into(),
@@ -485,6 +567,12 @@ async fn run_adapter(
                 let b = Browser::with_engine(TowerTransport::new(app), &origins.a, engine).unwrap();
                 b.add_cookie("cred=1; Path=/", &cookie_url).unwrap();
                 Client::Tower(b)
+            }
+            Adapter::Actix => {
+                let app = actix_app(Arc::clone(&world), origins.clone()).await;
+                let b = Browser::with_engine(app, &origins.a, engine).unwrap();
+                b.add_cookie("cred=1; Path=/", &cookie_url).unwrap();
+                Client::Actix(b)
             }
         };
         for (index, step) in scenario.steps.iter().enumerate() {
@@ -552,13 +640,35 @@ async fn check(file: &str) {
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let engine = engine_of_file(file).unwrap_or(Engine::Chromium);
     let replayed = replay(file, &scenarios, &engine.profile());
-    let (r, m, t) = tokio::join!(
-        run_adapter(file, &scenarios, engine, &replayed, Adapter::Reqwest),
-        run_adapter(file, &scenarios, engine, &replayed, Adapter::Middleware),
-        run_adapter(file, &scenarios, engine, &replayed, Adapter::Tower),
-    );
+    // The actix app is not Send: it runs on an actix System of its own thread.
+    let (a, (r, m, t)) = std::thread::scope(|scope| {
+        let actix = scope.spawn(|| {
+            actix_web::rt::System::new().block_on(run_adapter(
+                file,
+                &scenarios,
+                engine,
+                &replayed,
+                Adapter::Actix,
+            ))
+        });
+        let others = tokio::task::block_in_place(|| {
+            tokio::runtime::Handle::current().block_on(async {
+                tokio::join!(
+                    run_adapter(file, &scenarios, engine, &replayed, Adapter::Reqwest),
+                    run_adapter(file, &scenarios, engine, &replayed, Adapter::Middleware),
+                    run_adapter(file, &scenarios, engine, &replayed, Adapter::Tower),
+                )
+            })
+        });
+        (actix.join().expect("the actix adapter panicked"), others)
+    });
     let mut problems = Vec::new();
-    for (adapter, tally) in [("reqwest", r), ("middleware", m), ("tower", t)] {
+    for (adapter, tally) in [
+        ("reqwest", r),
+        ("middleware", m),
+        ("tower", t),
+        ("actix", a),
+    ] {
         let excluded = EXCLUDED
             .iter()
             .filter(|(f, .., a, _)| *f == file && format!("{a:?}").to_lowercase() == adapter)

@@ -98,7 +98,7 @@ impl<T: Transport> Transport for Guard<T> {
             http::Method::GET | http::Method::HEAD | http::Method::OPTIONS
         );
         if !safe && !self.send_unsafe {
-            return Err(TransportError(NOT_SENT.to_owned()));
+            return Err(TransportError::other(NOT_SENT));
         }
         self.inner.send(request).await
     }

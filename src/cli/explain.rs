@@ -104,6 +104,7 @@ mod tests {
             origin: PAGE.into(),
             status: None,
             engine: Engine::Chromium,
+            method: http::Method::GET,
         }
     }
 

@@ -14,7 +14,18 @@
 //! it. The `reqwest::Client` at the end of the chain must be built with
 //! **`redirect(Policy::none())`** (otherwise the browser never sees the hops
 //! and cannot apply CORS to them) and **without a cookie store** (otherwise
-//! cookies are sent and stored regardless of the credentials mode). Middleware
+//! cookies are sent and stored regardless of the credentials mode).
+//!
+//! The middleware cannot read that client, so it checks what it can see:
+//! a response whose URL is not the request's means the client (or a later
+//! middleware) followed a redirect, and the fetch fails closed with
+//! [`TransportErrorKind::FollowsRedirects`](super::TransportErrorKind), whose
+//! message says how to build the client; the redirect target's response never
+//! reaches the caller (but it was requested). A cookie store cannot be seen
+//! from here: check the client with
+//! [`check_client`](super::reqwest::check_client) where you build it. Like the
+//! [`reqwest`](super::reqwest) adapter, the middleware resends a request once
+//! when a kept-alive connection closed before any response came. Middleware
 //! placed *after* this one in the chain sees each wire request (preflights
 //! too); middleware placed *before* it sees the `fetch()` call and its
 //! filtered result.
@@ -61,7 +72,7 @@ use http::Extensions;
 use reqwest::ResponseBuilderExt;
 use reqwest_middleware::{Middleware, Next};
 
-use super::{Browser, Detached, Fetched, Transport, TransportError};
+use super::{Browser, Detached, Fetched, Transport, TransportError, TransportErrorKind};
 use crate::error::{InputError, NetworkError};
 use crate::profile::Engine;
 use crate::request::{CredentialsMode, Mode, RedirectMode, Request};
@@ -143,8 +154,9 @@ impl Transport for NextTransport<'_> {
         &self,
         request: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, TransportError> {
-        let request = reqwest::Request::try_from(request)
-            .map_err(|e| TransportError(super::reqwest::describe(&e)))?;
+        let request = reqwest::Request::try_from(request).map_err(|e| {
+            TransportError::new(TransportErrorKind::Request, super::reqwest::describe(&e))
+        })?;
         self.run(request).await
     }
 
@@ -157,18 +169,18 @@ impl Transport for NextTransport<'_> {
 }
 
 impl NextTransport<'_> {
-    /// Sends `request` down the rest of the chain.
+    /// Sends `request` down the rest of the chain (once more when a
+    /// kept-alive connection closed under it, as browsers do).
     async fn run(
         &self,
         request: reqwest::Request,
     ) -> Result<http::Response<Bytes>, TransportError> {
-        let mut extensions = self.extensions.clone();
-        let next = self.next.clone();
-        let response = next
-            .run(request, &mut extensions)
-            .await
-            .map_err(|e| TransportError(super::reqwest::describe(&e)))?;
-        super::reqwest::into_http(response).await
+        super::reqwest::exchange(request, |request| {
+            let mut extensions = self.extensions.clone();
+            let next = self.next.clone();
+            async move { next.run(request, &mut extensions).await }
+        })
+        .await
     }
 }
 

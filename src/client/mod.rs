@@ -10,9 +10,13 @@
 //! | `reqwest` | [`reqwest::ReqwestTransport`] | a `Browser` over a `reqwest::Client` |
 //! | `middleware` | `middleware::BrowserMiddleware` | an existing `reqwest_middleware::ClientWithMiddleware` |
 //! | `tower` | `tower::TowerTransport` | any tower service (an axum `Router`) in-process |
+//! | `actix` | `actix::ActixTransport` | an actix-web app in-process (`actix_web::test::init_service`), a [`LocalTransport`] |
 //!
-//! Any other client works by implementing [`Transport`]: one exchange, no
-//! redirect following, no cookie handling of its own.
+//! Any other client works by implementing [`Transport`] (or
+//! [`LocalTransport`] for one whose futures are not `Send`): one exchange,
+//! no redirect following, no cookie handling of its own (the trait's
+//! documentation lists what an adapter guarantees). [`DynTransport`] is the
+//! object-safe form, for a transport picked at run time.
 //!
 //! Cookies live in the browser's jar, a [`crate::CookieJar`] ruled by the
 //! machine: the `Cookie` header is attached only to requests whose
@@ -25,7 +29,9 @@
 //!
 //! The [`assert`](mod@assert) module adds test assertions to [`Fetched`].
 
+use std::collections::VecDeque;
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -42,6 +48,8 @@ use crate::profile::{Engine, Profile};
 use crate::request::Request;
 use crate::response::Response;
 
+#[cfg(feature = "actix")]
+pub mod actix;
 pub mod assert;
 #[cfg(feature = "middleware")]
 pub mod middleware;
@@ -50,13 +58,158 @@ pub mod reqwest;
 #[cfg(feature = "tower")]
 pub mod tower;
 
-/// A transport failure: the exchange did not produce a response.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct TransportError(pub String);
+/// What kind of [`TransportError`] happened: match on it to tell a
+/// misbuilt client from a network failure.
+///
+/// ```
+/// use browser_cors::client::{TransportError, TransportErrorKind};
+/// let e = TransportError::own_cookie_store("reqwest::Client");
+/// assert!(matches!(e.kind(), TransportErrorKind::OwnCookieStore));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// The client follows redirects on its own: the machine would not see
+    /// (and apply CORS to) every hop. Nothing reaches script.
+    FollowsRedirects,
+    /// The client keeps cookies of its own: cookies would be sent and
+    /// stored whatever the credentials mode says. Nothing was sent.
+    OwnCookieStore,
+    /// The request was not put on the wire: the HTTP stack cannot carry it
+    /// (a DEL byte in a header value), or the adapter refused it.
+    Request,
+    /// The connection failed or closed before a whole response arrived
+    /// (refused, reset, DNS, TLS, a body cut short).
+    Connection,
+    /// The in-process service failed (tower, actix).
+    Service,
+    /// Anything else.
+    Other,
+}
 
-/// One HTTP exchange, without following redirects (the machine must see
-/// every hop). The body is bytes so that 307/308 redirects can resend it.
+/// A transport failure: the exchange did not produce a response. The
+/// `Display` says what happened and, when the client is at fault, how to
+/// build it instead.
+///
+/// ```
+/// use browser_cors::client::{TransportError, TransportErrorKind};
+/// let e = TransportError::new(TransportErrorKind::Connection, "connection refused");
+/// assert_eq!(e.kind(), TransportErrorKind::Connection);
+/// assert_eq!(e.to_string(), "connection refused");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct TransportError {
+    kind: TransportErrorKind,
+    message: String,
+}
+
+impl TransportError {
+    /// An error of `kind`; `message` is what the console line shows.
+    pub fn new(kind: TransportErrorKind, message: impl Into<String>) -> TransportError {
+        TransportError {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// An error of kind [`TransportErrorKind::Other`].
+    ///
+    /// ```
+    /// let e = browser_cors::client::TransportError::other("no route");
+    /// assert_eq!(e.kind(), browser_cors::client::TransportErrorKind::Other);
+    /// ```
+    pub fn other(message: impl Into<String>) -> TransportError {
+        TransportError::new(TransportErrorKind::Other, message)
+    }
+
+    /// A client that followed a redirect below the browser: `asked` was
+    /// requested, the response came from `got`.
+    ///
+    /// ```
+    /// use browser_cors::client::{TransportError, TransportErrorKind};
+    /// let e = TransportError::follows_redirects("reqwest::Client", "http://a/go", "http://b/x");
+    /// assert_eq!(e.kind(), TransportErrorKind::FollowsRedirects);
+    /// assert!(e.to_string().contains("redirect(Policy::none())"));
+    /// ```
+    pub fn follows_redirects(client: &str, asked: &str, got: &str) -> TransportError {
+        TransportError::new(
+            TransportErrorKind::FollowsRedirects,
+            format!(
+                "this {client} follows redirects (asked for {asked}, got the response of {got}): \
+                 build it with `redirect(Policy::none())`, so that the browser sees every hop \
+                 and applies CORS to it"
+            ),
+        )
+    }
+
+    /// A client with a cookie store of its own.
+    ///
+    /// ```
+    /// use browser_cors::client::{TransportError, TransportErrorKind};
+    /// let e = TransportError::own_cookie_store("reqwest::Client");
+    /// assert_eq!(e.kind(), TransportErrorKind::OwnCookieStore);
+    /// ```
+    pub fn own_cookie_store(client: &str) -> TransportError {
+        TransportError::new(
+            TransportErrorKind::OwnCookieStore,
+            format!(
+                "this {client} keeps its own cookie store: build it without \
+                 `cookie_store(true)` or `cookie_provider(..)`; the browser's jar decides which \
+                 request carries cookies and which response may set them"
+            ),
+        )
+    }
+
+    /// What kind of failure this is.
+    ///
+    /// ```
+    /// # use browser_cors::client::{TransportError, TransportErrorKind};
+    /// assert_eq!(TransportError::other("x").kind(), TransportErrorKind::Other);
+    /// ```
+    pub fn kind(&self) -> TransportErrorKind {
+        self.kind
+    }
+
+    /// The message (the same as `Display`).
+    ///
+    /// ```
+    /// assert_eq!(browser_cors::client::TransportError::other("no route").message(), "no route");
+    /// ```
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+/// One HTTP exchange: what every adapter guarantees the browser, so that
+/// the machine decides everything a browser decides.
+///
+/// An adapter
+///
+/// 1. **sends exactly one request per call and follows no redirect**: a
+///    3xx comes back as is, with its `Location`, so the machine sees every
+///    hop and applies CORS to it. A client that follows redirects on its own
+///    is refused with [`TransportErrorKind::FollowsRedirects`] (the reqwest
+///    adapters check the client's policy where reqwest shows it, and check
+///    every response's URL against the request's);
+/// 2. **keeps no cookies of its own**: it sends the `Cookie` header the
+///    browser put in the request and no other, stores nothing, and hands
+///    back every `Set-Cookie` line (a client with its own cookie store is
+///    refused with [`TransportErrorKind::OwnCookieStore`] where it can be
+///    seen);
+/// 3. **sends the method, URL (without fragment), headers and body as
+///    given**: it may add what the HTTP stack needs to frame the message
+///    (`Host`, `Content-Length`), never a CORS header;
+/// 4. **returns the whole response**: status, every header line (repeated
+///    names kept, in order) and the whole body;
+/// 5. **fails only when no whole response came**, and retries only as
+///    browsers do: a request whose connection closed (or was reset) before
+///    any byte of a response head arrived is sent once more, on a fresh
+///    connection; nothing else is retried (see [`reqwest`](mod@reqwest));
+/// 6. **fails closed**: when it cannot keep one of these, the exchange
+///    fails and script sees a network error, never a response.
+///
+/// The body is bytes so that 307/308 redirects can resend it.
 ///
 /// ```
 /// use browser_cors::client::{Transport, TransportError};
@@ -92,9 +245,226 @@ pub trait Transport: Send + Sync {
     ) -> impl Future<Output = Result<http::Response<Bytes>, TransportError>> + Send {
         let converted = request.to_http();
         async move {
-            let request = converted.map_err(|e| TransportError(e.to_string()))?;
+            let request = converted.map_err(request_error)?;
             self.send(request).await
         }
+    }
+}
+
+fn request_error(e: InputError) -> TransportError {
+    TransportError::new(TransportErrorKind::Request, e.to_string())
+}
+
+/// A [`Transport`] whose futures need not be `Send`, for a service that
+/// lives on one thread (actix-web's test service): a [`Browser`] over it is
+/// driven with [`Browser::fetch_local`] on that thread (a `LocalSet`, an
+/// actix `System`, a current-thread runtime). Every [`Transport`] is a
+/// `LocalTransport`; the guarantees are the same.
+///
+/// ```
+/// use browser_cors::client::{Browser, LocalTransport, TransportError};
+/// use browser_cors::Request;
+/// use bytes::Bytes;
+/// use std::rc::Rc;
+///
+/// /// Not Send: it counts its requests in an Rc.
+/// struct Counting(Rc<std::cell::Cell<u32>>);
+/// impl LocalTransport for Counting {
+///     async fn send_local(&self, _req: http::Request<Bytes>) -> Result<http::Response<Bytes>, TransportError> {
+///         self.0.set(self.0.get() + 1);
+///         Ok(http::Response::builder().status(200)
+///             .header("access-control-allow-origin", "*").body(Bytes::new()).unwrap())
+///     }
+/// }
+/// let count = Rc::new(std::cell::Cell::new(0));
+/// let browser = Browser::new(Counting(Rc::clone(&count)), "https://app.example").unwrap();
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let fetched = browser.fetch_local(Request::get("https://api.example/".parse().unwrap())).await;
+/// assert_eq!(fetched.response().unwrap().status, 200);
+/// # });
+/// assert_eq!(count.get(), 1);
+/// ```
+pub trait LocalTransport {
+    /// Sends one request and returns the whole response.
+    fn send_local(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> impl Future<Output = Result<http::Response<Bytes>, TransportError>>;
+
+    /// Sends a request as the machine built it (see [`Transport::send_wire`]).
+    fn send_wire_local(
+        &self,
+        request: &WireRequest,
+    ) -> impl Future<Output = Result<http::Response<Bytes>, TransportError>> {
+        let converted = request.to_http();
+        async move {
+            let request = converted.map_err(request_error)?;
+            self.send_local(request).await
+        }
+    }
+}
+
+impl<T: Transport + ?Sized> LocalTransport for T {
+    fn send_local(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> impl Future<Output = Result<http::Response<Bytes>, TransportError>> {
+        self.send(request)
+    }
+
+    fn send_wire_local(
+        &self,
+        request: &WireRequest,
+    ) -> impl Future<Output = Result<http::Response<Bytes>, TransportError>> {
+        self.send_wire(request)
+    }
+}
+
+/// A boxed future of a [`DynTransport`].
+///
+/// ```
+/// use browser_cors::client::{BoxFuture, DynTransport, Detached};
+/// let request = http::Request::new(bytes::Bytes::new());
+/// let future: BoxFuture<'_, _> = Detached.send_dyn(request);
+/// # drop(future);
+/// ```
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The object-safe form of [`Transport`], for a transport picked at run
+/// time: every `Transport` is one, and `Box<dyn DynTransport>` and
+/// `Arc<dyn DynTransport>` are `Transport`s.
+///
+/// ```
+/// use browser_cors::client::{Browser, Detached, DynTransport};
+/// let transport: Box<dyn DynTransport> = Box::new(Detached);
+/// let browser = Browser::new(transport, "https://app.example").unwrap();
+/// # let _ = browser;
+/// ```
+pub trait DynTransport: Send + Sync {
+    /// [`Transport::send`], boxed.
+    fn send_dyn(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>>;
+
+    /// [`Transport::send_wire`], boxed.
+    fn send_wire_dyn<'a>(
+        &'a self,
+        request: &'a WireRequest,
+    ) -> BoxFuture<'a, Result<http::Response<Bytes>, TransportError>>;
+}
+
+impl<T: Transport> DynTransport for T {
+    fn send_dyn(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>> {
+        Box::pin(self.send(request))
+    }
+
+    fn send_wire_dyn<'a>(
+        &'a self,
+        request: &'a WireRequest,
+    ) -> BoxFuture<'a, Result<http::Response<Bytes>, TransportError>> {
+        Box::pin(self.send_wire(request))
+    }
+}
+
+impl Transport for Box<dyn DynTransport> {
+    fn send(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> impl Future<Output = Result<http::Response<Bytes>, TransportError>> + Send {
+        (**self).send_dyn(request)
+    }
+
+    async fn send_wire(
+        &self,
+        request: &WireRequest,
+    ) -> Result<http::Response<Bytes>, TransportError> {
+        (**self).send_wire_dyn(request).await
+    }
+}
+
+impl Transport for Arc<dyn DynTransport> {
+    fn send(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> impl Future<Output = Result<http::Response<Bytes>, TransportError>> + Send {
+        (**self).send_dyn(request)
+    }
+
+    async fn send_wire(
+        &self,
+        request: &WireRequest,
+    ) -> Result<http::Response<Bytes>, TransportError> {
+        (**self).send_wire_dyn(request).await
+    }
+}
+
+/// A boxed future of a [`LocalDynTransport`] (not `Send`).
+///
+/// ```
+/// use browser_cors::client::{LocalBoxFuture, LocalDynTransport, Detached};
+/// let request = http::Request::new(bytes::Bytes::new());
+/// let future: LocalBoxFuture<'_, _> = Detached.send_local_dyn(request);
+/// # drop(future);
+/// ```
+pub type LocalBoxFuture<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + 'a>>;
+
+/// The object-safe form of [`LocalTransport`]: every `LocalTransport` (so
+/// every `Transport`) is one, and `Box<dyn LocalDynTransport>` is a
+/// `LocalTransport`, for a transport picked at run time among local ones.
+///
+/// ```
+/// use browser_cors::client::{Browser, Detached, LocalDynTransport};
+/// let transport: Box<dyn LocalDynTransport> = Box::new(Detached);
+/// let browser = Browser::new(transport, "https://app.example").unwrap();
+/// # let _ = browser;
+/// ```
+pub trait LocalDynTransport {
+    /// [`LocalTransport::send_local`], boxed.
+    fn send_local_dyn(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> LocalBoxFuture<'_, Result<http::Response<Bytes>, TransportError>>;
+
+    /// [`LocalTransport::send_wire_local`], boxed.
+    fn send_wire_local_dyn<'a>(
+        &'a self,
+        request: &'a WireRequest,
+    ) -> LocalBoxFuture<'a, Result<http::Response<Bytes>, TransportError>>;
+}
+
+impl<T: LocalTransport> LocalDynTransport for T {
+    fn send_local_dyn(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> LocalBoxFuture<'_, Result<http::Response<Bytes>, TransportError>> {
+        Box::pin(self.send_local(request))
+    }
+
+    fn send_wire_local_dyn<'a>(
+        &'a self,
+        request: &'a WireRequest,
+    ) -> LocalBoxFuture<'a, Result<http::Response<Bytes>, TransportError>> {
+        Box::pin(self.send_wire_local(request))
+    }
+}
+
+impl LocalTransport for Box<dyn LocalDynTransport> {
+    async fn send_local(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> Result<http::Response<Bytes>, TransportError> {
+        (**self).send_local_dyn(request).await
+    }
+
+    async fn send_wire_local(
+        &self,
+        request: &WireRequest,
+    ) -> Result<http::Response<Bytes>, TransportError> {
+        (**self).send_wire_local_dyn(request).await
     }
 }
 
@@ -159,10 +529,20 @@ struct Inner<T> {
     page: Arc<Page>,
     /// The preflight cache and the cookie jar, ruled by the machine.
     state: Mutex<BrowserState>,
-    /// The exchanges of each fetch, shared with its [`Fetched`].
-    trace: Mutex<Vec<Arc<[Exchange]>>>,
-    tracing: std::sync::atomic::AtomicBool,
+    /// The exchanges of the last fetches, shared with their [`Fetched`].
+    trace: Mutex<VecDeque<Arc<[Exchange]>>>,
+    tracing: AtomicBool,
+    /// How many fetches the trace keeps.
+    trace_limit: AtomicUsize,
 }
+
+/// How many fetches a browser's trace keeps unless told otherwise
+/// ([`Browser::set_trace_limit`]).
+///
+/// ```
+/// assert_eq!(browser_cors::client::DEFAULT_TRACE_LIMIT, 256);
+/// ```
+pub const DEFAULT_TRACE_LIMIT: usize = 256;
 
 /// An emulated browser: one engine profile, one page origin, its own
 /// preflight cache and cookie jar. Cheap to clone and shareable across tasks.
@@ -240,8 +620,9 @@ impl<T> Browser<T> {
                 state: Mutex::new(BrowserState::new(&profile)),
                 profile,
                 page: Arc::new(page),
-                trace: Mutex::new(Vec::new()),
-                tracing: std::sync::atomic::AtomicBool::new(true),
+                trace: Mutex::new(VecDeque::new()),
+                tracing: AtomicBool::new(true),
+                trace_limit: AtomicUsize::new(DEFAULT_TRACE_LIMIT),
             }),
         }
     }
@@ -314,12 +695,55 @@ impl<T> Browser<T> {
             .first_party_cookies(url, Instant::now())
     }
 
-    /// Every exchange this browser has made, in order (a copy).
+    /// How many cookies the jar holds. The jar is bounded as the engine
+    /// bounds its own (the profile's `cookies.max_per_domain` and
+    /// `max_total`, Chromium's `kDomainMaxCookies` 180 and `kMaxCookies`
+    /// 3300): past either, the oldest cookie is evicted.
     ///
-    /// The trace keeps every exchange until [`Browser::take_trace`] empties
-    /// it: a long-running client (a crawler) should take it from time to time.
+    /// ```
+    /// # use browser_cors::client::Browser;
+    /// let browser = Browser::detached("https://app.example").unwrap();
+    /// browser.add_cookie("a=1", &"https://api.example/".parse().unwrap()).unwrap();
+    /// assert_eq!(browser.cookie_count(), 1);
+    /// ```
+    pub fn cookie_count(&self) -> usize {
+        lock(&self.inner.state).cookies.len()
+    }
+
+    /// How many entries the preflight cache holds (at most the profile's
+    /// `cache.capacity`).
+    ///
+    /// ```
+    /// # use browser_cors::client::Browser;
+    /// assert_eq!(Browser::detached("https://app.example").unwrap().preflight_cache_len(), 0);
+    /// ```
+    pub fn preflight_cache_len(&self) -> usize {
+        lock(&self.inner.state).preflight_cache.len()
+    }
+
+    /// The exchanges of the last fetches this browser made, in order (a copy).
+    ///
+    /// The trace keeps the exchanges of the last [`DEFAULT_TRACE_LIMIT`]
+    /// fetches (see [`Browser::set_trace_limit`]), so that a browser that
+    /// lives for millions of fetches stays the same size; each [`Fetched`]
+    /// always lists all of its own exchanges.
     pub fn trace(&self) -> Vec<Exchange> {
         flatten(&lock(&self.inner.trace))
+    }
+
+    /// How many fetches the trace keeps (the oldest go first). `0` keeps none.
+    ///
+    /// ```
+    /// # use browser_cors::client::Browser;
+    /// let browser = Browser::detached("https://app.example").unwrap();
+    /// browser.set_trace_limit(10);
+    /// ```
+    pub fn set_trace_limit(&self, fetches: usize) {
+        self.inner.trace_limit.store(fetches, Ordering::Relaxed);
+        let mut trace = lock(&self.inner.trace);
+        while trace.len() > fetches {
+            trace.pop_front();
+        }
     }
 
     /// Whether the browser records its exchanges in its trace (it does
@@ -332,12 +756,10 @@ impl<T> Browser<T> {
     /// browser.set_trace(false);
     /// ```
     pub fn set_trace(&self, on: bool) {
-        self.inner
-            .tracing
-            .store(on, std::sync::atomic::Ordering::Relaxed);
+        self.inner.tracing.store(on, Ordering::Relaxed);
     }
 
-    /// Every exchange since the last call, in order; the trace is emptied.
+    /// The traced exchanges since the last call, in order; the trace is emptied.
     pub fn take_trace(&self) -> Vec<Exchange> {
         flatten(&std::mem::take(&mut *lock(&self.inner.trace)))
     }
@@ -361,7 +783,18 @@ impl<T> Browser<T> {
     where
         T: Transport,
     {
-        self.fetch_via(&self.inner.transport, request).await
+        self.drive(&self.inner.transport, request).await
+    }
+
+    /// [`Browser::fetch`] through a [`LocalTransport`] (a service that is
+    /// not `Send`, such as actix-web's test service): the future is not
+    /// `Send` either, so run it on the service's thread (a `LocalSet`, an
+    /// actix `System`, `block_on`).
+    pub async fn fetch_local(&self, request: Request) -> Fetched
+    where
+        T: LocalTransport,
+    {
+        self.drive(&self.inner.transport, request).await
     }
 
     /// [`Browser::fetch`] through another transport, with this browser's
@@ -395,6 +828,11 @@ impl<T> Browser<T> {
         transport: &U,
         request: Request,
     ) -> Fetched {
+        self.drive(transport, request).await
+    }
+
+    /// The fetch loop, for either kind of transport.
+    async fn drive<U: LocalTransport + ?Sized>(&self, transport: &U, request: Request) -> Fetched {
         let inner = &*self.inner;
         let mut fetch = Fetch::for_page(&inner.profile, &inner.page, request);
         let mut exchanges = Vec::new();
@@ -409,7 +847,7 @@ impl<T> Browser<T> {
             let Action::Send(sent) = action else {
                 break;
             };
-            match transport.send_wire(&sent).await {
+            match transport.send_wire_local(&sent).await {
                 Ok(response) => {
                     let (parts, body) = response.into_parts();
                     fetch.on_response_head(
@@ -431,7 +869,7 @@ impl<T> Browser<T> {
                         status: None,
                         response_headers: HeaderMap::new(),
                     });
-                    fetch.on_transport_error(e.0);
+                    fetch.on_transport_error(e.to_string());
                 }
             }
         }
@@ -453,12 +891,13 @@ impl<T> Browser<T> {
         cookies: Vec<CookieNote>,
     ) -> Fetched {
         let exchanges: Arc<[Exchange]> = exchanges.into();
-        if self
-            .inner
-            .tracing
-            .load(std::sync::atomic::Ordering::Relaxed)
-        {
-            lock(&self.inner.trace).push(Arc::clone(&exchanges));
+        let limit = self.inner.trace_limit.load(Ordering::Relaxed);
+        if limit > 0 && self.inner.tracing.load(Ordering::Relaxed) {
+            let mut trace = lock(&self.inner.trace);
+            while trace.len() >= limit {
+                trace.pop_front();
+            }
+            trace.push_back(Arc::clone(&exchanges));
         }
         let body = outcome
             .response()
@@ -474,7 +913,7 @@ impl<T> Browser<T> {
 }
 
 /// The exchanges of the traced fetches, in order, as one list (a copy).
-fn flatten(fetches: &[Arc<[Exchange]>]) -> Vec<Exchange> {
+fn flatten(fetches: &VecDeque<Arc<[Exchange]>>) -> Vec<Exchange> {
     fetches.iter().flat_map(|f| f.iter().cloned()).collect()
 }
 
@@ -492,11 +931,14 @@ impl Transport for Detached {
         &self,
         request: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, TransportError> {
-        Err(TransportError(format!(
-            "this browser has no transport of its own (use fetch_via): {} {}",
-            request.method(),
-            request.uri()
-        )))
+        Err(TransportError::new(
+            TransportErrorKind::Request,
+            format!(
+                "this browser has no transport of its own (use fetch_via): {} {}",
+                request.method(),
+                request.uri()
+            ),
+        ))
     }
 }
 

@@ -28,7 +28,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use tower::ServiceExt;
 
-use super::{Transport, TransportError};
+use super::{Transport, TransportError, TransportErrorKind};
 
 /// A tower service as a transport. The service is cloned for each request
 /// (tower's `oneshot`), so it must be `Clone` (an axum `Router` is).
@@ -93,17 +93,22 @@ where
             }
         }
         let request = http::Request::from_parts(parts, Full::new(body));
-        let response = self
-            .service
-            .clone()
-            .oneshot(request)
-            .await
-            .map_err(|e| TransportError(format!("the service failed: {e}")))?;
+        let response = self.service.clone().oneshot(request).await.map_err(|e| {
+            TransportError::new(
+                TransportErrorKind::Service,
+                format!("the service failed: {e}"),
+            )
+        })?;
         let (parts, body) = response.into_parts();
         let body = body
             .collect()
             .await
-            .map_err(|e| TransportError(format!("reading the response body failed: {e}")))?
+            .map_err(|e| {
+                TransportError::new(
+                    TransportErrorKind::Service,
+                    format!("reading the response body failed: {e}"),
+                )
+            })?
             .to_bytes();
         Ok(http::Response::from_parts(parts, body))
     }
