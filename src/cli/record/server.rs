@@ -190,6 +190,11 @@ async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) -> Option<Request> {
             return None;
         }
         buf.extend_from_slice(chunk.get(..n)?);
+        // Not HTTP (a TLS ClientHello on a plain listener, say, after an
+        // upgrade-insecure-requests): close at once, as an HTTP server does.
+        if !buf.first().is_some_and(u8::is_ascii_uppercase) {
+            return None;
+        }
     };
     let head = buf.get(..head_end)?;
     let mut lines = head
