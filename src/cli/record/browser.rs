@@ -83,12 +83,14 @@ impl Engine {
     /// The exact version the binary reports (`Chromium 156.0.8078.114`),
     /// bounded to 20 s.
     pub fn version(self, binary: &Path) -> Result<String, String> {
-        let (program, args): (PathBuf, Vec<String>) = match self {
-            Engine::Webkit => (binary.to_owned(), vec!["--version".into()]),
-            _ => (binary.to_owned(), vec!["--version".into()]),
-        };
-        let mut cmd = Command::new(&program);
-        cmd.args(&args);
+        if self == Engine::Webkit {
+            // MiniBrowser has no --version that works without a display.
+            return webkit_version().ok_or_else(|| {
+                "cannot tell the WebKitGTK version (dpkg-query -W libwebkit2gtk-4.1-0)".into()
+            });
+        }
+        let mut cmd = Command::new(binary);
+        cmd.arg("--version");
         if self == Engine::Firefox {
             // Firefox reads a profile even for --version; keep it away from $HOME.
             cmd.env("HOME", std::env::temp_dir());
@@ -100,11 +102,6 @@ impl Engine {
             .find(|l| !l.trim().is_empty())
             .unwrap_or("")
             .trim();
-        if self == Engine::Webkit {
-            return webkit_version(binary)
-                .or_else(|| (!text.is_empty()).then(|| text.to_owned()))
-                .ok_or_else(|| "cannot tell the WebKitGTK version".into());
-        }
         if text.is_empty() {
             return Err(format!("{} --version printed nothing", binary.display()));
         }
@@ -113,7 +110,7 @@ impl Engine {
 }
 
 /// WebKitGTK's version from the package that ships the MiniBrowser.
-fn webkit_version(_binary: &Path) -> Option<String> {
+fn webkit_version() -> Option<String> {
     let mut cmd = Command::new("dpkg-query");
     cmd.args(["-W", "-f=${Version}", "libwebkit2gtk-4.1-0"]);
     let v = run_bounded(cmd, Duration::from_secs(10)).ok()?;
@@ -207,6 +204,9 @@ pub struct Launch<'a> {
     pub permissions: Option<&'a Value>,
     /// The page origins of the session's scenarios (permissions apply to them).
     pub page_origins: Vec<String>,
+    /// Whether a scenario uses a TLS origin (the CA is then installed, which
+    /// needs `certutil`).
+    pub tls: bool,
 }
 
 /// A started browser: killed (with its process group) when dropped, and its
@@ -246,6 +246,9 @@ impl Running {
 impl Drop for Running {
     fn drop(&mut self) {
         kill_group(self.pgid);
+        if let Some(keep) = std::env::var_os("BROWSER_CORS_KEEP_LOG") {
+            let _ = std::fs::copy(&self.log, keep);
+        }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
@@ -361,7 +364,9 @@ pub fn start(engine: Engine, binary: &Path, launch: &Launch<'_>) -> Result<Runni
     let mut cmd: Command;
     match engine {
         Engine::Chromium => {
-            nss_trust(&home.join(".pki/nssdb"), launch.ca_pem, &dir)?;
+            if launch.tls {
+                nss_trust(&home.join(".pki/nssdb"), launch.ca_pem, &dir)?;
+            }
             let default = profile.join("Default");
             std::fs::create_dir_all(&default).map_err(|e| e.to_string())?;
             let prefs = chromium_preferences(launch.permissions, &launch.page_origins);
@@ -396,7 +401,9 @@ pub fn start(engine: Engine, binary: &Path, launch: &Launch<'_>) -> Result<Runni
             cmd.arg(&launch.url);
         }
         Engine::Firefox => {
-            nss_trust(&profile, launch.ca_pem, &dir)?;
+            if launch.tls {
+                nss_trust(&profile, launch.ca_pem, &dir)?;
+            }
             let prefs = FIREFOX_PREFS.replace("@HOSTS@", &crate_names().join(","));
             std::fs::write(profile.join("user.js"), prefs).map_err(|e| e.to_string())?;
             cmd = Command::new(binary);
@@ -415,11 +422,15 @@ pub fn start(engine: Engine, binary: &Path, launch: &Launch<'_>) -> Result<Runni
         .env("XDG_CONFIG_HOME", home.join(".config"))
         .env("XDG_CACHE_HOME", home.join(".cache"))
         .env("XDG_DATA_HOME", home.join(".local/share"))
+        // The shipped recordings' Accept-Language is en-US (WebKitGTK takes
+        // it from the locale, "C" when none is set).
+        .env("LANG", "en_US.UTF-8")
+        .env("LANGUAGE", "en_US:en")
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
         .process_group(0);
     let err_file = std::fs::File::create(&log).map_err(|e| e.to_string())?;
-    cmd.stderr(err_file);
+    let out_file = err_file.try_clone().map_err(|e| e.to_string())?;
+    cmd.stdout(out_file).stderr(err_file);
     let mut cmd = tokio::process::Command::from(cmd);
     cmd.kill_on_drop(true);
     let child = cmd
@@ -474,4 +485,5 @@ user_pref("services.settings.server", "http://127.0.0.1:9/");
 user_pref("security.OCSP.enabled", 0);
 user_pref("security.remote_settings.crlite_filters.enabled", false);
 user_pref("privacy.sanitize.sanitizeOnShutdown", false);
+user_pref("devtools.console.stdout.content", true);
 "#;

@@ -70,11 +70,15 @@ pub struct VerifyArgs {
     pub save: Option<PathBuf>,
 }
 
+/// Each scenario's step expectations, in file order (`None`: not recorded
+/// or, across runs, not stable).
+pub type Expects = Vec<Option<Vec<Value>>>;
+
 /// One recording of a file.
 #[derive(Debug, Default)]
 pub struct Recording {
     /// Each scenario's step expectations (`None`: not recorded).
-    pub expects: Vec<Option<Vec<Value>>>,
+    pub expects: Expects,
     /// Scenarios that were not recorded, with the reason.
     pub failed: Vec<(usize, String)>,
     /// Requests that reached a scenario outside its steps.
@@ -124,7 +128,7 @@ pub fn sessions(scenarios: &[Value]) -> Vec<Vec<usize>> {
 
 /// Keeps the scenarios whose expectations are identical in every run; the
 /// others are returned with the runs' disagreement.
-pub fn stable(runs: &[Recording], count: usize) -> (Vec<Option<Vec<Value>>>, Vec<(usize, String)>) {
+pub fn stable(runs: &[Recording], count: usize) -> (Expects, Vec<(usize, String)>) {
     let mut kept = Vec::with_capacity(count);
     let mut unstable = Vec::new();
     for i in 0..count {
@@ -195,6 +199,7 @@ pub async fn record_once(
         })
         .collect();
     let mut failed: Vec<(usize, String)> = Vec::new();
+    let needs_tls = scenarios.iter().any(plan::uses_tls);
     let done_count = |server: &Server, i: usize| {
         let st = server
             .state
@@ -234,6 +239,7 @@ pub async fn record_once(
                 address_spaces: first.get("address_spaces"),
                 permissions: first.get("permissions"),
                 page_origins,
+                tls: needs_tls,
             };
             let mut running = browser::start(engine, binary, &launch)?;
             // Wait for the start page.

@@ -118,7 +118,21 @@ impl Origins {
                 return format!("{{{l}}}{rest}");
             }
         }
-        self.unfill(url)
+        // Other forms (`http://u:p@127.0.0.1:40001/s0003/t`): placeholders
+        // back, then the prefix out of the path after a host placeholder.
+        let mut out = self.unfill(url);
+        for (l, _) in &self.list {
+            for p in [format!("{{{l}_host}}"), format!("{{{l}}}")] {
+                let with = format!("{p}{prefix}");
+                if let Some(i) = out.find(&with) {
+                    let rest = out.get(i + with.len()..).unwrap_or_default();
+                    if rest.is_empty() || rest.starts_with(['/', '?', '#']) {
+                        out = format!("{}{p}{}", out.get(..i).unwrap_or_default(), rest);
+                    }
+                }
+            }
+        }
+        out
     }
 }
 
@@ -230,6 +244,12 @@ pub fn sets_host_cookie(scenario: &Value) -> bool {
         })
     });
     in_routes || in_setup
+}
+
+/// Whether a scenario uses a TLS origin (`{S}`, `{T}`, `{U}`).
+pub fn uses_tls(scenario: &Value) -> bool {
+    let text = scenario.to_string();
+    ["{S", "{T", "{U"].iter().any(|p| text.contains(p))
 }
 
 /// Whether a file is Format 2 (any scenario uses a Format 2 field or

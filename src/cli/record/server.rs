@@ -192,7 +192,10 @@ async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) -> Option<Request> {
         buf.extend_from_slice(chunk.get(..n)?);
         // Not HTTP (a TLS ClientHello on a plain listener, say, after an
         // upgrade-insecure-requests): close at once, as an HTTP server does.
-        if !buf.first().is_some_and(u8::is_ascii_uppercase) {
+        if buf
+            .first()
+            .is_some_and(|b| *b == 0x16 || !b.is_ascii_graphic())
+        {
             return None;
         }
     };
