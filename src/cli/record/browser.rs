@@ -73,7 +73,12 @@ impl Engine {
                 Err(format!("--browser-path {}: no such file", p.display()))
             };
         }
-        self.candidates()
+        self.find_among(self.candidates())
+    }
+
+    /// The first of `candidates` that exists.
+    pub fn find_among(self, candidates: &[&str]) -> Result<PathBuf, String> {
+        candidates
             .iter()
             .map(PathBuf::from)
             .find(|p| p.exists())
@@ -315,6 +320,52 @@ pub fn chromium_address_spaces(spaces: &Value, ports: &[(String, u16)]) -> Strin
         .join(",")
 }
 
+/// Firefox prefs for `address_spaces` (`network.lna.address_space.*.override`,
+/// lists of `127.0.0.1:<port>`) and `permissions` (the prompt's testing
+/// answer; with none, the prompt is left unanswered as a headless user would).
+fn firefox_lna_prefs(launch: &Launch<'_>) -> String {
+    let mut out = String::new();
+    if let Some(map) = launch.address_spaces.and_then(Value::as_object) {
+        for (space, pref) in [
+            ("public", "public"),
+            ("local", "private"),
+            ("loopback", "local"),
+        ] {
+            let list: Vec<String> = map
+                .iter()
+                .filter(|(_, v)| v.as_str() == Some(space))
+                .filter_map(|(k, _)| port_of(&launch.ports, k))
+                .map(|p| format!("127.0.0.1:{p}"))
+                .collect();
+            if !list.is_empty() {
+                out.push_str(&format!(
+                    "user_pref(\"network.lna.address_space.{pref}.override\", \"{}\");\n",
+                    list.join(",")
+                ));
+            }
+        }
+    }
+    if let Some(map) = launch.permissions.and_then(Value::as_object) {
+        out.push_str("user_pref(\"network.lna.blocking.prompt.testing\", true);\n");
+        for (k, v) in map {
+            let allow = v.as_str() == Some("granted");
+            let prefs: &[&str] = match k.as_str() {
+                "local-network-access" => &[
+                    "network.localhost.prompt.testing.allow",
+                    "network.localnetwork.prompt.testing.allow",
+                ],
+                "local-network" => &["network.localnetwork.prompt.testing.allow"],
+                "loopback-network" => &["network.localhost.prompt.testing.allow"],
+                _ => &[],
+            };
+            for p in prefs {
+                out.push_str(&format!("user_pref(\"{p}\", {allow});\n"));
+            }
+        }
+    }
+    out
+}
+
 /// Chromium `Preferences` content-setting exceptions for `permissions`.
 fn chromium_preferences(permissions: Option<&Value>, pages: &[String]) -> Value {
     let mut exceptions = serde_json::Map::new();
@@ -405,6 +456,7 @@ pub fn start(engine: Engine, binary: &Path, launch: &Launch<'_>) -> Result<Runni
                 nss_trust(&profile, launch.ca_pem, &dir)?;
             }
             let prefs = FIREFOX_PREFS.replace("@HOSTS@", &crate_names().join(","));
+            let prefs = prefs + &firefox_lna_prefs(launch);
             std::fs::write(profile.join("user.js"), prefs).map_err(|e| e.to_string())?;
             cmd = Command::new(binary);
             cmd.args(["--headless", "--no-remote", "--profile"])

@@ -401,14 +401,45 @@ fn oracle(what: &str, req: &Request, _letter: &str, ctx: &Ctx) -> Vec<u8> {
             let _ = ctx.events.send(Event::Started);
             let first = lock(&ctx.state).session.first().copied();
             let cookie = vec![("Set-Cookie".to_owned(), b"cred=1; Path=/".to_vec())];
+            // Before the first scenario, one preflighted request twice to a
+            // recorder path of {B}: Firefox does not reuse the first preflight
+            // cache entry of a session, which would show in the first
+            // scenario that probes the cache.
+            let warmup = format!(
+                "{}/__oracle/warmup",
+                ctx.origins.get("B").unwrap_or_default()
+            );
             let body = match first {
                 Some(f) => format!(
-                    "<!doctype html><script>location.replace({})</script>",
+                    "<!doctype html><script>(async () => {{\n\
+                     const bound = new Promise((r) => setTimeout(r, 5000));\n\
+                     const warm = (async () => {{ for (let i = 0; i < 2; i++) {{\n\
+                       try {{ await fetch({}, {{method: 'PUT', body: 'x'}}); }} catch (e) {{}} }} }})();\n\
+                     await Promise.race([warm, bound]);\n\
+                     location.replace({});\n\
+                     }})();</script>",
+                    js(&warmup),
                     js(&entry_url(ctx, f))
                 ),
                 None => "<!doctype html>nothing to record".to_owned(),
             };
             html(&cookie, &body)
+        }
+        "warmup" => {
+            let a = ctx.origins.get("A").unwrap_or_default().as_bytes().to_vec();
+            if req.method == "OPTIONS" {
+                response(
+                    204,
+                    &[
+                        ("Access-Control-Allow-Origin".to_owned(), a),
+                        ("Access-Control-Allow-Methods".to_owned(), b"PUT".to_vec()),
+                        ("Access-Control-Max-Age".to_owned(), b"600".to_vec()),
+                    ],
+                    b"",
+                )
+            } else {
+                response(200, &[("Access-Control-Allow-Origin".to_owned(), a)], b"")
+            }
         }
         "go" => {
             let Some(pos) = query_param(&req.target, "pos") else {
