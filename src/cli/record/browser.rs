@@ -345,21 +345,31 @@ fn firefox_lna_prefs(launch: &Launch<'_>) -> String {
             }
         }
     }
+    out
+}
+
+/// Firefox's default-permissions file for `permissions` (the permission
+/// manager's `localhost` and `local-network` types, for each page origin),
+/// loaded through `permissions.manager.defaultsUrl`.
+fn firefox_permissions(launch: &Launch<'_>) -> String {
+    let mut out = String::new();
     if let Some(map) = launch.permissions.and_then(Value::as_object) {
-        out.push_str("user_pref(\"network.lna.blocking.prompt.testing\", true);\n");
         for (k, v) in map {
-            let allow = v.as_str() == Some("granted");
-            let prefs: &[&str] = match k.as_str() {
-                "local-network-access" => &[
-                    "network.localhost.prompt.testing.allow",
-                    "network.localnetwork.prompt.testing.allow",
-                ],
-                "local-network" => &["network.localnetwork.prompt.testing.allow"],
-                "loopback-network" => &["network.localhost.prompt.testing.allow"],
+            let value = match v.as_str() {
+                Some("granted") => 1,
+                Some("denied") => 2,
+                _ => continue,
+            };
+            let types: &[&str] = match k.as_str() {
+                "local-network-access" => &["localhost", "loopback-network", "local-network"],
+                "local-network" => &["local-network"],
+                "loopback-network" => &["localhost", "loopback-network"],
                 _ => &[],
             };
-            for p in prefs {
-                out.push_str(&format!("user_pref(\"{p}\", {allow});\n"));
+            for t in types {
+                for page in &launch.page_origins {
+                    out.push_str(&format!("origin\t{t}\t{value}\t{page}\n"));
+                }
             }
         }
     }
@@ -456,7 +466,14 @@ pub fn start(engine: Engine, binary: &Path, launch: &Launch<'_>) -> Result<Runni
                 nss_trust(&profile, launch.ca_pem, &dir)?;
             }
             let prefs = FIREFOX_PREFS.replace("@HOSTS@", &crate_names().join(","));
-            let prefs = prefs + &firefox_lna_prefs(launch);
+            let perms = profile.join("browser-cors-permissions.txt");
+            std::fs::write(&perms, firefox_permissions(launch)).map_err(|e| e.to_string())?;
+            let prefs = prefs
+                + &firefox_lna_prefs(launch)
+                + &format!(
+                    "user_pref(\"permissions.manager.defaultsUrl\", \"file://{}\");\n",
+                    perms.display()
+                );
             std::fs::write(profile.join("user.js"), prefs).map_err(|e| e.to_string())?;
             cmd = Command::new(binary);
             cmd.args(["--headless", "--no-remote", "--profile"])
