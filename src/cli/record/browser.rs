@@ -212,6 +212,10 @@ pub struct Launch<'a> {
     /// Whether a scenario uses a TLS origin (the CA is then installed, which
     /// needs `certutil`).
     pub tls: bool,
+    /// Whether a scenario uses a named host (`{S}` … `{Q}`).
+    pub named_hosts: bool,
+    /// The recorder's forward proxy (for an engine that cannot map names).
+    pub proxy_port: u16,
 }
 
 /// A started browser: killed (with its process group) when dropped, and its
@@ -482,9 +486,17 @@ pub fn start(engine: Engine, binary: &Path, launch: &Launch<'_>) -> Result<Runni
         }
         Engine::Webkit => {
             cmd = Command::new("xvfb-run");
-            cmd.args(["-a", "-s", "-screen 0 1024x768x24"])
-                .arg(binary)
-                .arg(&launch.url);
+            cmd.args(["-a", "-s", "-screen 0 1024x768x24"]).arg(binary);
+            if launch.named_hosts {
+                // Named hosts reach the listeners through the recorder's
+                // proxy; WebKitGTK takes its CA list from the system
+                // (GnuTLS), so the test CA cannot be trusted per profile and
+                // certificate errors are ignored instead.
+                cmd.arg(format!("--proxy=http://127.0.0.1:{}", launch.proxy_port))
+                    .arg("--ignore-host=127.0.0.1,localhost")
+                    .arg("--ignore-tls-errors");
+            }
+            cmd.arg(&launch.url);
         }
     }
     cmd.env("HOME", &home)

@@ -200,6 +200,7 @@ pub async fn record_once(
         .collect();
     let mut failed: Vec<(usize, String)> = Vec::new();
     let needs_tls = scenarios.iter().any(plan::uses_tls);
+    let named = scenarios.iter().any(plan::uses_named_hosts);
     let done_count = |server: &Server, i: usize| {
         let st = server
             .state
@@ -240,6 +241,8 @@ pub async fn record_once(
                 permissions: first.get("permissions"),
                 page_origins,
                 tls: needs_tls,
+                named_hosts: named,
+                proxy_port: server.proxy_port,
             };
             let mut running = browser::start(engine, binary, &launch)?;
             // Wait for the start page.

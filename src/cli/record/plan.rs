@@ -252,6 +252,14 @@ pub fn uses_tls(scenario: &Value) -> bool {
     ["{S", "{T", "{U"].iter().any(|p| text.contains(p))
 }
 
+/// Whether a scenario uses a named host (`{S}`, `{T}`, `{U}`, `{P}`, `{Q}`).
+pub fn uses_named_hosts(scenario: &Value) -> bool {
+    let text = scenario.to_string();
+    ["{S", "{T", "{U", "{P", "{Q"]
+        .iter()
+        .any(|p| text.contains(p))
+}
+
 /// Whether a file is Format 2 (any scenario uses a Format 2 field or
 /// placeholder): its `server_log` entries then carry `cookies`.
 pub fn is_format2(scenarios: &[Value]) -> bool {

@@ -65,6 +65,63 @@ pub struct Server {
     /// Events for the recorder.
     pub events: mpsc::UnboundedReceiver<Event>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// The port of the forward proxy onto the listeners.
+    pub proxy_port: u16,
+}
+
+/// One proxied connection: `CONNECT host:port` (answered 200, then bytes
+/// both ways) or an absolute-form request (passed on as it is), always to
+/// 127.0.0.1 and only to one of `allowed`.
+async fn tunnel(mut client: tokio::net::TcpStream, allowed: &[u16]) -> std::io::Result<()> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let head_end = loop {
+        if let Some(i) = find(&buf, b"\r\n\r\n") {
+            break i;
+        }
+        if buf.len() > 64 * 1024 {
+            return Ok(());
+        }
+        let n = tokio::time::timeout(READ_BOUND, client.read(&mut chunk))
+            .await
+            .map_err(|_| std::io::Error::other("timeout"))??;
+        if n == 0 {
+            return Ok(());
+        }
+        buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
+    };
+    let line = String::from_utf8_lossy(buf.get(..head_end).unwrap_or_default())
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let mut parts = line.split(' ');
+    let method = parts.next().unwrap_or_default();
+    let target = parts.next().unwrap_or_default();
+    let authority = if method == "CONNECT" {
+        target
+    } else {
+        target
+            .split_once("://")
+            .map_or("", |(_, r)| r.split('/').next().unwrap_or_default())
+    };
+    let port: Option<u16> = authority.rsplit(':').next().and_then(|p| p.parse().ok());
+    let Some(port) = port.filter(|p| allowed.contains(p)) else {
+        client.write_all(b"HTTP/1.1 403 Forbidden\r\n\r\n").await?;
+        return client.shutdown().await;
+    };
+    let mut upstream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+    if method == "CONNECT" {
+        client
+            .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            .await?;
+        let rest = buf.get(head_end + 4..).unwrap_or_default();
+        upstream.write_all(rest).await?;
+    } else {
+        upstream.write_all(&buf).await?;
+    }
+    let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+    Ok(())
 }
 
 impl Drop for Server {
@@ -146,11 +203,30 @@ impl Server {
                 }
             }));
         }
+        // A forward proxy for engines that cannot map names to loopback
+        // (WebKitGTK): it only ever connects to this server's own ports.
+        let proxy = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let proxy_port = proxy.local_addr()?.port();
+        let allowed: Arc<Vec<u16>> = Arc::new(ports.clone());
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = proxy.accept().await else {
+                    continue;
+                };
+                let allowed = Arc::clone(&allowed);
+                tokio::spawn(async move {
+                    let _ =
+                        tokio::time::timeout(Duration::from_secs(120), tunnel(stream, &allowed))
+                            .await;
+                });
+            }
+        }));
         Ok(Server {
             origins,
             state,
             events: rx,
             tasks,
+            proxy_port,
         })
     }
 
@@ -306,8 +382,20 @@ fn redirect_page(to: &str) -> Vec<u8> {
     )
 }
 
+/// The origin-form of a request target: a proxied request's absolute form
+/// (`http://app.test:1234/s0001/r`) loses its scheme and authority.
+fn origin_form(target: &str) -> &str {
+    match target.split_once("://") {
+        Some((scheme, rest)) if !scheme.contains('/') => {
+            rest.find('/').and_then(|i| rest.get(i..)).unwrap_or("/")
+        }
+        _ => target,
+    }
+}
+
 fn respond(req: &Request, letter: &str, ctx: &Ctx) -> Vec<u8> {
-    let path = req.target.split('?').next().unwrap_or_default();
+    let target = origin_form(&req.target);
+    let path = target.split('?').next().unwrap_or_default();
     if let Some(what) = path.strip_prefix("/__oracle/") {
         return oracle(what, req, letter, ctx);
     }
