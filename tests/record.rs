@@ -557,3 +557,53 @@ fn live_chromium_recording_matches_the_shipped_vectors() {
         assert_eq!(r["steps"], s["steps"], "{}", r["id"]);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_proxy_reaches_only_the_recorders_own_listeners() {
+    let server = Server::start(vec![scenario()], None).await.unwrap();
+    let proxy = server.proxy_port;
+    let b = port(&server, "B");
+    let a = server.origins.get("A").unwrap().to_owned();
+    // CONNECT to a listener: 200, then the listener's own bytes.
+    let got = tokio::task::spawn_blocking(move || {
+        raw(
+            proxy,
+            &format!(
+                "CONNECT api.other.test:{b} HTTP/1.1\r\nHost: api.other.test:{b}\r\n\r\n\
+                 OPTIONS /s0001/r HTTP/1.1\r\nHost: x\r\n\r\n"
+            ),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&got),
+        format!(
+            "HTTP/1.1 200 Connection established\r\n\r\nHTTP/1.0 204 No Content\r\n\
+             Access-Control-Allow-Origin: {a}\r\naccess-control-allow-methods: PUT\r\n\r\n"
+        )
+    );
+    // An absolute-form request is passed on and served by path.
+    let got = tokio::task::spawn_blocking(move || {
+        raw(
+            proxy,
+            &format!("OPTIONS http://app.test:{b}/s0001/r HTTP/1.1\r\nHost: app.test:{b}\r\n\r\n"),
+        )
+    })
+    .await
+    .unwrap();
+    assert!(
+        String::from_utf8_lossy(&got).starts_with("HTTP/1.0 204 No Content\r\n"),
+        "{}",
+        String::from_utf8_lossy(&got)
+    );
+    // Any other port is refused.
+    let got =
+        tokio::task::spawn_blocking(move || raw(proxy, "CONNECT example.com:443 HTTP/1.1\r\n\r\n"))
+            .await
+            .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&got),
+        "HTTP/1.1 403 Forbidden\r\n\r\n"
+    );
+}
