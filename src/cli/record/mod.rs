@@ -677,8 +677,11 @@ pub fn run_verify(args: &VerifyArgs) -> ExitCode {
         }
         let ok = disagree == 0 && rec.failed.is_empty();
         all_agree &= ok;
+        let sec_fetch = reports.iter().filter(|r| r.sec_fetch_agrees).count();
+        let request_headers = reports.iter().filter(|r| r.request_headers_agree).count();
         say(&format!(
-            "{name}: {agree} of {} steps agree{}, {} scenario(s) not recorded ({:.1} s)",
+            "{name}: {agree} of {} steps agree{} (Sec-Fetch-* on {sec_fetch}, request_headers on \
+             {request_headers}), {} scenario(s) not recorded ({:.1} s)",
             reports.len(),
             if disagree == 0 {
                 String::new()
