@@ -607,3 +607,26 @@ async fn the_proxy_reaches_only_the_recorders_own_listeners() {
         "HTTP/1.1 403 Forbidden\r\n\r\n"
     );
 }
+
+#[test]
+fn recordings_are_labelled_by_engine_and_major_version() {
+    use record::browser::{Engine, major};
+    assert_eq!(
+        major("Chromium 156.0.8078.114 built on Debian GNU/Linux 12 (bookworm)"),
+        "156"
+    );
+    assert_eq!(major("Mozilla Firefox 153.8.0esr"), "153");
+    assert_eq!(major("WebKitGTK 2.50.6-1~deb12u2"), "2.50");
+    assert_eq!(
+        record::label(Engine::Chromium, "Chromium 156.0.8078.114", false),
+        "chromium-156.json"
+    );
+    assert_eq!(
+        record::label(Engine::Firefox, "Mozilla Firefox 153.8.0esr", true),
+        "firefox-153-gate.json"
+    );
+    assert_eq!(
+        record::label(Engine::Webkit, "WebKitGTK 2.50.6-1~deb12u2", false),
+        "webkit-2.50.json"
+    );
+}

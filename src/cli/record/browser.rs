@@ -485,6 +485,14 @@ pub fn start(engine: Engine, binary: &Path, launch: &Launch<'_>) -> Result<Runni
                 .arg(&launch.url);
         }
         Engine::Webkit => {
+            let has_xvfb = std::env::var_os("PATH").is_some_and(|paths| {
+                std::env::split_paths(&paths).any(|d| d.join("xvfb-run").exists())
+            });
+            if !has_xvfb {
+                return Err(
+                    "MiniBrowser needs a display: install xvfb (apt-get install xvfb)".into(),
+                );
+            }
             cmd = Command::new("xvfb-run");
             cmd.args(["-a", "-s", "-screen 0 1024x768x24"]).arg(binary);
             if launch.named_hosts {
