@@ -439,6 +439,7 @@ fn a_browser_that_exits_at_once_is_a_clear_error_not_a_hang() {
         start.elapsed()
     );
     assert!(!dir.join("out.json").exists());
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -488,6 +489,7 @@ fn a_browser_that_hangs_is_stopped_with_its_process_group() {
         "the fake browser's child {} outlived the recorder",
         child.trim()
     );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -556,6 +558,7 @@ fn live_chromium_recording_matches_the_shipped_vectors() {
         let s = shipped.iter().find(|s| s["id"] == r["id"]).unwrap();
         assert_eq!(r["steps"], s["steps"], "{}", r["id"]);
     }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
