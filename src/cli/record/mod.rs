@@ -171,8 +171,16 @@ pub fn scenario_bound(scenario: &Value) -> Duration {
     Duration::from_millis(20_000 + 11_000 * steps.len() as u64 + waits)
 }
 
-/// How long a browser may take to load the start page.
-pub const START_BOUND: Duration = Duration::from_secs(30);
+/// How long a browser may take to load the start page: 30 s, or
+/// `BROWSER_CORS_START_TIMEOUT` seconds (1 to 600).
+pub fn start_bound() -> Duration {
+    let secs = std::env::var("BROWSER_CORS_START_TIMEOUT")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|s| (1..=600).contains(s))
+        .unwrap_or(30);
+    Duration::from_secs(secs)
+}
 
 /// Records `scenarios` once with a fresh server, CA and browser profiles.
 pub async fn record_once(
@@ -248,7 +256,8 @@ pub async fn record_once(
             // Wait for the start page.
             let started = Instant::now();
             let mut ok = false;
-            while started.elapsed() < START_BOUND {
+            let start_bound = start_bound();
+            while started.elapsed() < start_bound {
                 match tokio::time::timeout(Duration::from_millis(200), server.events.recv()).await {
                     Ok(Some(Event::Started)) => {
                         ok = true;
@@ -277,7 +286,7 @@ pub async fn record_once(
                 return Err(format!(
                     "the browser ({}) did not load the runner page within {} s{}",
                     binary.display(),
-                    START_BOUND.as_secs(),
+                    start_bound.as_secs(),
                     if tail.is_empty() {
                         String::new()
                     } else {
