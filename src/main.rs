@@ -32,6 +32,22 @@ enum Command {
     ///
     /// Example: browser-cors replay spec-tests/vectors/*.json
     Replay(cli::replay::ReplayArgs),
+    /// Run a vector file's scenarios in a real, installed browser and write what it did.
+    ///
+    /// Exit status: 0 when every scenario was recorded (and, with --runs, stable),
+    /// 1 when some were left out (they are named), 2 on an error.
+    ///
+    /// Example: browser-cors record spec-tests/vectors/chromium-156.json out/ --browser chromium
+    #[cfg(feature = "record")]
+    Record(cli::record::RecordArgs),
+    /// Record scenarios live in a real browser and compare the emulator with it.
+    ///
+    /// Exit status: 0 when every step agrees, 1 when one differs or a scenario
+    /// could not be recorded, 2 on an error (no browser, unreadable file).
+    ///
+    /// Example: browser-cors verify --browser chromium
+    #[cfg(feature = "record")]
+    Verify(cli::record::VerifyArgs),
 }
 
 fn main() -> ExitCode {
@@ -41,5 +57,9 @@ fn main() -> ExitCode {
         Command::Demo(args) => cli::demo::run(&args),
         Command::Audit(args) => cli::audit::run(&args),
         Command::Replay(args) => cli::replay::run(&args),
+        #[cfg(feature = "record")]
+        Command::Record(args) => cli::record::run_record(&args),
+        #[cfg(feature = "record")]
+        Command::Verify(args) => cli::record::run_verify(&args),
     }
 }

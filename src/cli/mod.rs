@@ -24,6 +24,8 @@ pub mod check;
 pub mod common;
 pub mod demo;
 pub mod explain;
+#[cfg(feature = "record")]
+pub mod record;
 pub mod replay;
 pub mod server;
 
