@@ -28,6 +28,10 @@ use server::{Event, Server};
 /// Chromium 156 vectors, one or more per area).
 pub const SMOKE: &str = include_str!("../../../spec-tests/smoke.json");
 
+/// The Format 2 part of the smoke set: mixed content, cookies, Local
+/// Network Access and CORP (named hosts over TLS).
+pub const SMOKE_GATE: &str = include_str!("../../../spec-tests/smoke-gate.json");
+
 fn say(text: &str) {
     let _ = writeln!(std::io::stdout(), "{text}");
 }
@@ -581,11 +585,13 @@ pub fn differences(emulator: &Value, browser: &Value) -> Vec<String> {
 pub fn run_verify(args: &VerifyArgs) -> ExitCode {
     let mut files: Vec<(String, Vec<Value>)> = Vec::new();
     if args.files.is_empty() {
-        match parse_scenarios(SMOKE) {
-            Ok(s) => files.push(("smoke set".into(), s)),
-            Err(e) => {
-                eprintln!("browser-cors: the built-in smoke set: {e}");
-                return ExitCode::from(2);
+        for (name, text) in [("smoke set", SMOKE), ("smoke set (gate)", SMOKE_GATE)] {
+            match parse_scenarios(text) {
+                Ok(s) => files.push((name.into(), s)),
+                Err(e) => {
+                    eprintln!("browser-cors: the built-in {name}: {e}");
+                    return ExitCode::from(2);
+                }
             }
         }
     }
