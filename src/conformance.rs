@@ -493,6 +493,10 @@ impl Server<'_> {
     }
 }
 
+/// When the vectors were recorded (2026-12-01T00:00:00Z): the replay's wall
+/// clock, against which `Expires` dates are read.
+const RECORDED_AT: i64 = 1_796_083_200;
+
 /// A URL's origin as `Origin::ascii_serialization` writes it (the URL
 /// parser already dropped a default port), without the formatter.
 fn origin_of_url(url: &Url) -> String {
@@ -610,6 +614,8 @@ pub fn replay(file: &str, scenarios: &[Scenario], profile: &Profile) -> Vec<Step
         };
         let (page, page_origin) = scenario_page(scenario, &origins);
         let mut now = base;
+        // The wall clock of the recordings (December 2026), for Expires.
+        state.cookies.set_wall_clock(now, RECORDED_AT);
         // The harness cookie of every browser session, then the setup visits.
         if let Ok(a) = Url::parse(&format!("{}/", origins.a)) {
             state.cookies.store_first_party(&a, b"cred=1; Path=/", now);
@@ -725,6 +731,24 @@ fn run_step(
     )
 }
 
+/// The names of a `Cookie` header, in order, with the harness cookie `cred`
+/// last: on the wire it is the only cookie not scoped under the scenario's
+/// path prefix, so its path is the shortest (FORMAT.md, "Format 2").
+fn cookie_names(header: &str) -> Vec<String> {
+    let mut names: Vec<String> = header
+        .split("; ")
+        .map(|pair| match pair.split_once('=') {
+            Some((name, _)) => name.to_owned(),
+            None => String::new(),
+        })
+        .collect();
+    if let Some(i) = names.iter().position(|n| n == "cred") {
+        let cred = names.remove(i);
+        names.push(cred);
+    }
+    names
+}
+
 fn log_entry(
     wire: &WireRequest,
     cookie: Option<&str>,
@@ -745,18 +769,7 @@ fn log_entry(
         acrm: get("access-control-request-method"),
         acrh: get("access-control-request-headers"),
         cookie: cookie.is_some(),
-        cookies: Some(
-            cookie
-                .map(|c| {
-                    c.split("; ")
-                        .map(|pair| match pair.split_once('=') {
-                            Some((name, _)) => name.to_owned(),
-                            None => String::new(),
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
-        ),
+        cookies: Some(cookie.map(cookie_names).unwrap_or_default()),
         sec_fetch_mode: get("sec-fetch-mode"),
         sec_fetch_site: get("sec-fetch-site"),
         request_headers: watched.map(|names| {

@@ -445,7 +445,15 @@ pub struct CookieJar {
     by_site: HashMap<String, Vec<Cookie>>,
     count: usize,
     next: u64,
+    /// The wall clock, as the caller gave it: an instant and the Unix time
+    /// it stands for. `Expires` is read against it.
+    wall_clock: Option<(Instant, i64)>,
 }
+
+/// 2026-01-01T00:00:00Z: without a wall clock or a `Date` header, an
+/// `Expires` before it is certainly past (a deletion); a later one is kept
+/// as a cookie whose end the jar cannot know.
+const EXPIRES_FLOOR: i64 = 1_767_225_600;
 
 impl CookieJar {
     /// An empty jar following `profile`'s cookie rules.
@@ -460,7 +468,36 @@ impl CookieJar {
             by_site: HashMap::new(),
             count: 0,
             next: 0,
+            wall_clock: None,
         }
+    }
+
+    /// Tells the jar what Unix time (seconds) `at` stands for, so that
+    /// `Expires` dates are read against the wall clock when a response has
+    /// no `Date` header. The jar reads no clock itself; the client layer
+    /// gives it the system time.
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// let mut jar = browser_cors::CookieJar::new(&browser_cors::Profile::chromium());
+    /// let now = Instant::now();
+    /// jar.set_wall_clock(now, 1_800_000_000);
+    /// let u = url::Url::parse("https://app.test/").unwrap();
+    /// jar.store_first_party(&u, b"old=1; Expires=Thu, 01 Jan 2026 00:00:00 GMT", now);
+    /// assert!(jar.is_empty());
+    /// ```
+    pub fn set_wall_clock(&mut self, at: Instant, unix_seconds: i64) {
+        self.wall_clock = Some((at, unix_seconds));
+    }
+
+    /// The Unix time `now` stands for, when the caller gave a wall clock.
+    fn unix_time(&self, now: Instant) -> Option<i64> {
+        let (at, unix) = self.wall_clock?;
+        let delta = match now.checked_duration_since(at) {
+            Some(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+            None => -i64::try_from(at.duration_since(now).as_secs()).unwrap_or(i64::MAX),
+        };
+        Some(unix.saturating_add(delta))
     }
 
     /// How many cookies are stored.
@@ -526,7 +563,7 @@ impl CookieJar {
             return (Vec::new(), Vec::new());
         };
         let host = host.trim_start_matches('[').trim_end_matches(']');
-        let secure_url = url.scheme() == "https" || is_potentially_trustworthy(url);
+        let secure_url = self.is_secure_url(url);
         let mut sent: Vec<&Cookie> = Vec::new();
         let mut withheld = Vec::new();
         let Some(list) = self.by_site.get(&site_key(url, SiteScheme::Schemeless)) else {
@@ -548,6 +585,14 @@ impl CookieJar {
                 .then(a.created.cmp(&b.created))
         });
         (sent, withheld)
+    }
+
+    /// Whether `Secure` cookies may be set by and sent to `url`: https, and
+    /// loopback http where the engine counts it as trustworthy.
+    fn is_secure_url(&self, url: &Url) -> bool {
+        url.scheme() == "https"
+            || (self.rules.secure_over_loopback_http == crate::profile::LoopbackHttp::Trustworthy
+                && is_potentially_trustworthy(url))
     }
 
     fn send_verdict(
@@ -675,7 +720,7 @@ impl CookieJar {
             .trim_start_matches('[')
             .trim_end_matches(']')
             .to_owned();
-        let secure_url = url.scheme() == "https" || is_potentially_trustworthy(url);
+        let secure_url = self.is_secure_url(url);
         if parsed.secure && !secure_url {
             return Err(CookieReason::SecureFromInsecureUrl);
         }
@@ -683,20 +728,30 @@ impl CookieJar {
             None => (host.clone(), true),
             Some(d) => {
                 let ip = matches!(url.host(), Some(Host::Ipv4(_) | Host::Ipv6(_)));
-                if ip && *d != host {
+                let suffix_ok = self.rules.domain_on_ip
+                    == crate::profile::DomainOnIp::SuffixMatches
+                    && host.ends_with(d.as_str())
+                    && host.len() > d.len();
+                if ip && *d != host && !suffix_ok {
                     return Err(CookieReason::InvalidDomain);
                 }
-                if !domain_match(&host, d) {
-                    return Err(CookieReason::InvalidDomain);
-                }
-                if is_public_suffix(d) && !ip {
-                    if *d == host {
-                        (host.clone(), true)
-                    } else {
+                if ip && suffix_ok {
+                    // libsoup matches the domain as a string suffix; the
+                    // cookie is kept for this host (what WebKit sends back).
+                    (host.clone(), true)
+                } else {
+                    if !domain_match(&host, d) {
                         return Err(CookieReason::InvalidDomain);
                     }
-                } else {
-                    (d.clone(), ip)
+                    if is_public_suffix(d) && !ip {
+                        if *d == host {
+                            (host.clone(), true)
+                        } else {
+                            return Err(CookieReason::InvalidDomain);
+                        }
+                    } else {
+                        (d.clone(), ip)
+                    }
                 }
             }
         };
@@ -741,9 +796,16 @@ impl CookieJar {
             }
         }
         let path = parsed.path.clone().unwrap_or_else(|| default_path(url));
-        let lifetime = match (parsed.max_age, parsed.expires, date) {
+        // Max-Age wins; Expires is read against the response's Date (as
+        // Chromium corrects for the server's clock), else the wall clock.
+        let lifetime = match (
+            parsed.max_age,
+            parsed.expires,
+            date.or_else(|| self.unix_time(now)),
+        ) {
             (Some(secs), _, _) => Some(secs),
-            (None, Some(expires), Some(date)) => Some(expires - date),
+            (None, Some(expires), Some(reference)) => Some(expires.saturating_sub(reference)),
+            (None, Some(expires), None) if expires < EXPIRES_FLOOR => Some(0),
             _ => None,
         };
         let key = site_key(url, SiteScheme::Schemeless);

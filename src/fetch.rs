@@ -767,7 +767,9 @@ impl Fetch {
     /// and [Local Network Access](https://wicg.github.io/local-network-access/).
     fn gate(&mut self) -> Result<(), CorsError> {
         if self.page.insecure_requests == InsecureRequests::Upgrade {
-            if let Some(up) = mixed_content::upgraded(self.current_url()) {
+            if let Some(up) =
+                mixed_content::upgraded_for(self.current_url(), &self.profile.mixed_content)
+            {
                 match self.redirects.last_mut() {
                     Some(last) => *last = up,
                     None => self.initial_url = up,

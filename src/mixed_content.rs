@@ -57,6 +57,20 @@ pub fn upgraded(url: &Url) -> Option<Url> {
     if url.scheme() != "http" {
         return None;
     }
+    upgrade(url)
+}
+
+/// [`upgraded`] with the engine's treatment of loopback URLs.
+pub(crate) fn upgraded_for(url: &Url, rules: &MixedContentRules) -> Option<Url> {
+    if rules.upgrade_loopback == crate::profile::UpgradeLoopback::Skipped
+        && is_potentially_trustworthy(url)
+    {
+        return None;
+    }
+    upgraded(url)
+}
+
+fn upgrade(url: &Url) -> Option<Url> {
     let port = url.port();
     let mut up = url.clone();
     up.set_scheme("https").ok()?;

@@ -292,11 +292,24 @@ pub enum LoopbackHttp {
     Insecure,
 }
 
+/// Whether `upgrade-insecure-requests` upgrades loopback `http:` URLs
+/// (scenario `mixed/upgrade-insecure-requests-loopback`, recorded here).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpgradeLoopback {
+    /// `http://127.0.0.1` and `http://localhost` are left as they are (Chromium, Firefox).
+    Skipped,
+    /// Every `http:` URL is upgraded (WebKit 2.50).
+    Upgraded,
+}
+
 /// Mixed-content facts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct MixedContentRules {
     /// How loopback `http:` URLs count.
     pub loopback_http: LoopbackHttp,
+    /// `upgrade-insecure-requests` and loopback URLs.
+    pub upgrade_loopback: UpgradeLoopback,
 }
 
 /// Whether the engine checks Local Network Access at all.
@@ -386,13 +399,14 @@ pub enum SameSiteDefault {
     None,
 }
 
-/// Whether `SameSite=None` requires `Secure` (scenario `cookie/none-without-secure`).
+/// Whether `SameSite=None` requires `Secure` (scenarios
+/// `cookie/none-without-secure`, `cookie/none-without-secure-same-site`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum NoneRequiresSecure {
-    /// Rejected when stored without `Secure` (Chromium).
+    /// Rejected when stored without `Secure` (Chromium, Firefox 153).
     Required,
-    /// Stored as given (Firefox, WebKit).
+    /// Stored as given (WebKit).
     NotRequired,
 }
 
@@ -449,6 +463,17 @@ pub enum PartitionedCookies {
     Ignored,
 }
 
+/// How a `Domain` attribute is matched on an IP-address host (scenario
+/// `cookie/domain-attribute-on-ip`, recorded here).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DomainOnIp {
+    /// Only the address itself (RFC 6265bis; Chromium, Firefox).
+    MustEqualHost,
+    /// Any string suffix (`Domain=0.0.1` on `127.0.0.1`; libsoup, WebKitGTK).
+    SuffixMatches,
+}
+
 /// Cookie facts (RFC 6265bis and each engine's policy).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct CookieRules {
@@ -467,6 +492,11 @@ pub struct CookieRules {
     pub prefixes: CookiePrefixes,
     /// Cookies of a response that fails CORS.
     pub on_cors_failure: CookiesOnCorsFailure,
+    /// Whether loopback `http:` may set and receive `Secure` cookies
+    /// (scenario `cookie/secure-from-loopback-http`, recorded here).
+    pub secure_over_loopback_http: LoopbackHttp,
+    /// `Domain` on IP-address hosts.
+    pub domain_on_ip: DomainOnIp,
     /// Most cookies kept per registrable domain (Chromium's `kDomainMaxCookies`).
     pub max_per_domain: usize,
     /// Most cookies kept in all (Chromium's `kMaxCookies`).
@@ -653,6 +683,7 @@ impl Profile {
             fetch_metadata: FetchMetadata::Chain,
             mixed_content: MixedContentRules {
                 loopback_http: LoopbackHttp::Trustworthy,
+                upgrade_loopback: UpgradeLoopback::Skipped,
             },
             local_network: LocalNetworkRules {
                 enforcement: LocalNetworkEnforcement::On,
@@ -671,6 +702,8 @@ impl Profile {
                 partitioned: PartitionedCookies::Honoured,
                 prefixes: CookiePrefixes::Enforced,
                 on_cors_failure: CookiesOnCorsFailure::Stored,
+                secure_over_loopback_http: LoopbackHttp::Trustworthy,
+                domain_on_ip: DomainOnIp::MustEqualHost,
                 max_per_domain: 180,
                 max_total: 3300,
             },
@@ -722,12 +755,14 @@ impl Profile {
             },
             cookies: CookieRules {
                 same_site_default: SameSiteDefault::None,
-                none_requires_secure: NoneRequiresSecure::NotRequired,
+                none_requires_secure: NoneRequiresSecure::Required,
                 same_site_scheme: crate::origin::SiteScheme::Schemeless,
                 third_party: ThirdPartyCookies::PartitionAll,
                 partitioned: PartitionedCookies::Honoured,
                 prefixes: CookiePrefixes::Enforced,
                 on_cors_failure: CookiesOnCorsFailure::Stored,
+                secure_over_loopback_http: LoopbackHttp::Trustworthy,
+                domain_on_ip: DomainOnIp::MustEqualHost,
                 max_per_domain: 180,
                 max_total: 3000,
             },
@@ -767,6 +802,7 @@ impl Profile {
             fetch_metadata: FetchMetadata::NoneAfterCrossOriginRedirect,
             mixed_content: MixedContentRules {
                 loopback_http: LoopbackHttp::Insecure,
+                upgrade_loopback: UpgradeLoopback::Upgraded,
             },
             local_network: LocalNetworkRules {
                 enforcement: LocalNetworkEnforcement::Off,
@@ -785,6 +821,8 @@ impl Profile {
                 partitioned: PartitionedCookies::Ignored,
                 prefixes: CookiePrefixes::Ignored,
                 on_cors_failure: CookiesOnCorsFailure::Dropped,
+                secure_over_loopback_http: LoopbackHttp::Insecure,
+                domain_on_ip: DomainOnIp::SuffixMatches,
                 max_per_domain: 180,
                 max_total: 3000,
             },
@@ -1150,5 +1188,52 @@ mod tests {
             "response"
         );
         assert_eq!(observe(&spec, allow_all(), step)[0].result, "network-error");
+    }
+
+    #[test]
+    fn recorded_cookie_and_upgrade_facts() {
+        use crate::cookie::CookieReason;
+        let now = std::time::Instant::now();
+        let loopback = url::Url::parse("http://127.0.0.1:8001/").unwrap();
+        // cookie/secure-from-loopback-http
+        let mut chromium = crate::CookieJar::new(&Profile::chromium());
+        assert_eq!(
+            chromium.store_first_party(&loopback, b"s=1; Secure", now),
+            None
+        );
+        let mut webkit = crate::CookieJar::new(&Profile::webkit());
+        assert_eq!(
+            webkit.store_first_party(&loopback, b"s=1; Secure", now),
+            Some(CookieReason::SecureFromInsecureUrl)
+        );
+        // cookie/domain-attribute-on-ip
+        assert_eq!(
+            chromium.store_first_party(&loopback, b"b=1; Domain=0.0.1", now),
+            Some(CookieReason::InvalidDomain)
+        );
+        assert_eq!(
+            webkit.store_first_party(&loopback, b"b=1; Domain=0.0.1", now),
+            None
+        );
+        // cookie/none-without-secure-same-site
+        let https = url::Url::parse("https://api.app.test/").unwrap();
+        let mut firefox = crate::CookieJar::new(&Profile::firefox());
+        assert_eq!(
+            firefox.store_first_party(&https, b"nn=1; SameSite=None", now),
+            Some(CookieReason::NoneWithoutSecure)
+        );
+        // mixed/upgrade-insecure-requests-loopback
+        assert_eq!(
+            Profile::chromium().mixed_content.upgrade_loopback,
+            UpgradeLoopback::Skipped
+        );
+        assert!(
+            crate::mixed_content::upgraded_for(&loopback, &Profile::firefox().mixed_content)
+                .is_none()
+        );
+        assert!(
+            crate::mixed_content::upgraded_for(&loopback, &Profile::webkit().mixed_content)
+                .is_some()
+        );
     }
 }
