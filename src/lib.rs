@@ -56,6 +56,8 @@ pub mod cache;
 pub mod check;
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "conformance")]
+#[cfg_attr(docsrs, doc(cfg(feature = "conformance")))]
 pub mod conformance;
 pub mod cookie;
 pub mod corp;

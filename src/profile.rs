@@ -842,7 +842,8 @@ impl Profile {
 
 /// Each named fact, pinned by a small scenario run through the machine and
 /// the simulated server: the engines that differ must differ, exactly here.
-#[cfg(test)]
+// Each fact is pinned by a small scenario run through the replayer.
+#[cfg(all(test, feature = "conformance"))]
 mod tests {
     use super::*;
     use crate::conformance::{Expectation, Scenario, replay};

@@ -421,7 +421,7 @@ fn a_browser_that_exits_at_once_is_a_clear_error_not_a_hang() {
     let fake = fake_browser(&dir, "exits", "exit 3");
     let start = Instant::now();
     let out = Command::new(bin())
-        .args(["record", "spec-tests/smoke.json"])
+        .args(["record", "smoke/smoke.json"])
         .arg(dir.join("out.json"))
         .args(["--browser", "chromium", "--browser-path"])
         .arg(&fake)
@@ -454,7 +454,7 @@ fn a_browser_that_hangs_is_stopped_with_its_process_group() {
     );
     let start = Instant::now();
     let out = Command::new(bin())
-        .args(["record", "spec-tests/smoke.json"])
+        .args(["record", "smoke/smoke.json"])
         .arg(dir.join("out.json"))
         .args(["--browser", "chromium", "--browser-path"])
         .arg(&fake)
@@ -533,7 +533,7 @@ fn live_chromium_recording_matches_the_shipped_vectors() {
     let dir = temp_dir("live");
     let out_file = dir.join("smoke.json");
     let out = Command::new(bin())
-        .args(["record", "spec-tests/smoke.json"])
+        .args(["record", "smoke/smoke.json"])
         .arg(&out_file)
         .args(["--browser", "chromium"])
         .output()
@@ -551,7 +551,7 @@ fn live_chromium_recording_matches_the_shipped_vectors() {
     let recorded: Vec<Value> =
         serde_json::from_str(&std::fs::read_to_string(&out_file).unwrap()).unwrap();
     let shipped: Vec<Value> = serde_json::from_str(
-        &std::fs::read_to_string("spec-tests/vectors/chromium-156.json").unwrap(),
+        &std::fs::read_to_string("../spec-tests/vectors/chromium-156.json").unwrap(),
     )
     .unwrap();
     assert_eq!(recorded.len(), 31);

@@ -708,7 +708,7 @@ fn every_command_has_help_with_an_example() {
 
 #[test]
 fn replay_of_the_vectors_passes() {
-    let o = run(&["replay", "spec-tests/vectors/chromium-156.json"]);
+    let o = run(&["replay", "../spec-tests/vectors/chromium-156.json"]);
     assert_eq!(o.status.code(), Some(0));
     assert!(stdout(&o).ends_with(" passed, 0 failed\n"));
 }

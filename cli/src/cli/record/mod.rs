@@ -26,11 +26,11 @@ use server::{Event, Server};
 
 /// The built-in smoke set of `verify` (scenarios picked from the shipped
 /// Chromium 156 vectors, one or more per area).
-pub const SMOKE: &str = include_str!("../../../spec-tests/smoke.json");
+pub const SMOKE: &str = include_str!("../../../smoke/smoke.json");
 
 /// The Format 2 part of the smoke set: mixed content, cookies, Local
 /// Network Access and CORP (named hosts over TLS).
-pub const SMOKE_GATE: &str = include_str!("../../../spec-tests/smoke-gate.json");
+pub const SMOKE_GATE: &str = include_str!("../../../smoke/smoke-gate.json");
 
 fn say(text: &str) {
     let _ = writeln!(std::io::stdout(), "{text}");

@@ -146,7 +146,7 @@ fn check_json_agrees_with_recorded_webkit() {
 }
 
 fn agreement(file: &str, engine: &str, known: &[(&str, &str)]) {
-    let text = std::fs::read_to_string(format!("spec-tests/vectors/{file}")).unwrap();
+    let text = std::fs::read_to_string(format!("../spec-tests/vectors/{file}")).unwrap();
     let scenarios: Vec<Scenario> = serde_json::from_str(&text).unwrap();
 
     let rt = tokio::runtime::Builder::new_multi_thread()
