@@ -92,6 +92,7 @@ impl Seen<'_> {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Stack {
     /// Node's Express with the `cors` package (`X-Powered-By: Express`).
     Express,
@@ -212,6 +213,7 @@ impl Stack {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Cause {
     /// `Access-Control-Allow-Origin: *` on a request with credentials.
     WildcardWithCredentials,
@@ -1099,7 +1101,7 @@ pub fn advise(error: &NetworkError, seen: &[Seen<'_>], credentials: Option<bool>
             .fix(if loopback {
                 format!(
                     "{} counts http://127.0.0.1 and http://localhost as insecure on an https page: serve the API over https (Chromium and Firefox allow loopback http)",
-                    error.engine
+                    error.engine.display_name()
                 )
             } else {
                 "serve the API over https: an https page may not fetch plain http, in any mode, nor follow a redirect to it".to_owned()
@@ -1114,16 +1116,16 @@ pub fn advise(error: &NetworkError, seen: &[Seen<'_>], credentials: Option<bool>
             match block {
                 crate::local_network::LocalNetworkBlock::InsecureContext => advice.fix(format!(
                     "serve the page over https: {} lets only secure public pages ask for the {space} permission",
-                    error.engine
+                    error.engine.display_name()
                 )),
                 crate::local_network::LocalNetworkBlock::AwaitingPermission => advice.fix(format!(
                     "{} shows the user a prompt and fetch() waits until it is answered: the user must allow local network access, or serve the API from a public address",
-                    error.engine
+                    error.engine.display_name()
                 )),
                 _ => advice.fix(format!(
                     "a public page needs the user's {}-network permission to reach this address (headless {} denies it): grant it (Page::with_local_network_permission), or serve the API from a public address",
                     if *target == crate::AddressSpace::Loopback { "loopback" } else { "local" },
-                    error.engine
+                    error.engine.display_name()
                 )),
             }
         }

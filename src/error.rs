@@ -15,6 +15,7 @@ use crate::profile::Engine;
 
 /// Bad input given to the crate (not a browser refusal): what was wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum InputError {
     /// A page origin that is not a serialized origin.
     #[error("invalid origin '{input}': {reason}")]
@@ -75,6 +76,7 @@ pub enum InputError {
 /// Where in the fetch a refusal happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Stage {
     /// `fetch()` refused its arguments; nothing was sent.
     Request,
@@ -88,9 +90,27 @@ pub enum Stage {
     Network,
 }
 
+impl Stage {
+    /// The stage's name (`request`, `preflight`, `redirect`, `response`, `network`).
+    ///
+    /// ```
+    /// assert_eq!(browser_cors::Stage::Preflight.as_str(), "preflight");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Request => "request",
+            Stage::Preflight => "preflight",
+            Stage::Redirect => "redirect",
+            Stage::Response => "response",
+            Stage::Network => "network",
+        }
+    }
+}
+
 /// The reason a browser gives for a failed `fetch()`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "code", rename_all = "PascalCase")]
+#[non_exhaustive]
 pub enum CorsError {
     /// `fetch()` refuses `CONNECT`, `TRACE` and `TRACK`.
     ForbiddenMethod {

@@ -67,6 +67,7 @@ use crate::safelist::{
 /// Whether a request sent on the wire is a preflight or the request itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum RequestKind {
     /// The CORS preflight (`OPTIONS`).
     Preflight,
@@ -78,6 +79,7 @@ pub enum RequestKind {
 /// to a request, and stores cookies its response sets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Credentials {
     /// Attach the cookies for the URL; store `Set-Cookie` of the response.
     Include,

@@ -202,6 +202,7 @@ pub fn same_site(a: &Origin, b: &Origin) -> bool {
 /// [Fetch Metadata § Sec-Fetch-Site](https://w3c.github.io/webappsec-fetch-metadata/#sec-fetch-site-header)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum FetchSite {
     /// Every URL in the chain is same origin with the page.
     SameOrigin,

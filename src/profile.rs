@@ -11,6 +11,7 @@ use std::time::Duration;
 /// A browser engine whose behaviour is emulated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Engine {
     /// Chromium (Chrome, Edge, Opera, ...): the default.
     Chromium,
@@ -35,6 +36,19 @@ impl Engine {
             Engine::Chromium => "chromium",
             Engine::Firefox => "firefox",
             Engine::WebKit => "webkit",
+        }
+    }
+
+    /// The engine's name as people write it (`Chromium`, `Firefox`, `WebKit`).
+    ///
+    /// ```
+    /// assert_eq!(browser_cors::Engine::WebKit.display_name(), "WebKit");
+    /// ```
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Engine::Chromium => "Chromium",
+            Engine::Firefox => "Firefox",
+            Engine::WebKit => "WebKit",
         }
     }
 
@@ -81,6 +95,7 @@ impl std::str::FromStr for Engine {
 
 /// Which client-hint request headers count as CORS-safelisted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ClientHints {
     /// `DPR`, `Downlink`, `Save-Data: on`, `Viewport-Width`, ... are safelisted
     /// when their value parses (Chromium; `headers/client-hint-dpr`).
@@ -91,6 +106,7 @@ pub enum ClientHints {
 
 /// How an engine combines two values of one request header set by script.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RepeatedRequestHeader {
     /// `a, b`, checked and sent as one value (Chromium, WebKit).
     Combined,
@@ -104,6 +120,7 @@ pub enum RepeatedRequestHeader {
 
 /// Whether script may set `User-Agent`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum UserAgentHeader {
     /// Silently dropped like a forbidden header (Chromium; `headers/user-agent`).
     Dropped,
@@ -113,6 +130,7 @@ pub enum UserAgentHeader {
 
 /// Which bytes of a safelisted value are unsafe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum HighBytes {
     /// Bytes 0x80–0xFF are fine (the standard; Chromium, WebKit).
     Safe,
@@ -123,6 +141,7 @@ pub enum HighBytes {
 
 /// How `Access-Control-Allow-Headers: *` treats `Authorization`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum AuthorizationWildcard {
     /// `*` covers `Authorization` too (Chromium 156; `preflight/acah-star-authorization`).
     Covered,
@@ -132,6 +151,7 @@ pub enum AuthorizationWildcard {
 
 /// What an invalid (non-numeric) `Access-Control-Max-Age` means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum InvalidMaxAge {
     /// The default lifetime applies (Chromium; `maxage/invalid`).
     DefaultLifetime,
@@ -141,6 +161,7 @@ pub enum InvalidMaxAge {
 
 /// Which credentials mode a preflight cache entry serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CacheCredentials {
     /// An entry made with credentials also serves requests without them;
     /// one made without serves only requests without
@@ -183,6 +204,7 @@ pub struct CacheRules {
 
 /// How a preflight cache entry is updated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CacheUpdate {
     /// A new result replaces the entry; a lookup that the entry cannot serve
     /// (stale or insufficient) removes it (Chromium, WebKit).
@@ -194,6 +216,7 @@ pub enum CacheUpdate {
 
 /// When a redirected request is preflighted again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PreflightAfterRedirect {
     /// Only when the new request itself needs one (the standard; Chromium).
     WhenNeeded,
@@ -204,6 +227,7 @@ pub enum PreflightAfterRedirect {
 
 /// The `Origin` a preflight carries after a cross-origin redirect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PreflightOriginAfterRedirect {
     /// The tainted origin, `null` (Chromium, WebKit).
     Tainted,
@@ -213,6 +237,7 @@ pub enum PreflightOriginAfterRedirect {
 
 /// What happens to a redirect whose `Location` has userinfo (`u:p@`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum UserinfoRedirect {
     /// Always a network error (Chromium; `redirect/userinfo-same-origin`).
     AlwaysFail,
@@ -222,6 +247,7 @@ pub enum UserinfoRedirect {
 
 /// Where `Sec-Fetch-*` headers are sent and how `Sec-Fetch-Site` is computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FetchMetadata {
     /// On every request to a potentially trustworthy URL; the site is the most
     /// distant relation over the redirect chain (Chromium).
@@ -238,6 +264,7 @@ pub enum FetchMetadata {
 
 /// Which `User-Agent` a preflight carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PreflightUserAgent {
     /// The browser's own (Chromium, Firefox).
     BrowserDefault,
@@ -248,6 +275,7 @@ pub enum PreflightUserAgent {
 
 /// How header value bytes of 0x80 and above reach the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum HeaderBytesOnWire {
     /// As the byte string script gave (Chromium, Firefox).
     AsGiven,
@@ -258,6 +286,7 @@ pub enum HeaderBytesOnWire {
 
 /// Which header names a preflight made after a cross-origin redirect asks about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PreflightNamesAfterRedirect {
     /// The redirected request's own unsafe names (Chromium, Firefox).
     Current,
@@ -270,6 +299,7 @@ pub enum PreflightNamesAfterRedirect {
 /// With which credentials mode redirect responses are CORS-checked, and
 /// whether a `no-cors` request's cookies follow it across origins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RedirectCredentials {
     /// Each hop with the request's credentials mode (the standard; Chromium, Firefox).
     PerHop,

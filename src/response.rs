@@ -11,6 +11,7 @@ use crate::safelist::{SAFELISTED_RESPONSE_HEADERS, exposed_names, is_forbidden_r
 /// [`Response.type`](https://fetch.spec.whatwg.org/#concept-response-type) as script sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum ResponseType {
     /// Same-origin: every header but `Set-Cookie` is readable.
     Basic,

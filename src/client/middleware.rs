@@ -80,6 +80,7 @@ use crate::response::ResponseType;
 
 /// Why the middleware did not return a response.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum BrowserError {
     /// `fetch()` rejected; the `Display` is the browser's console sentence.
     #[error("{0}")]

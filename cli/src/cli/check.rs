@@ -255,11 +255,7 @@ pub fn render(
     style: Style,
 ) -> String {
     let mut out = String::new();
-    let engine = match profile.engine {
-        Engine::Chromium => "Chromium",
-        Engine::Firefox => "Firefox",
-        Engine::WebKit => "WebKit",
-    };
+    let engine = profile.engine.display_name();
     out.push_str(&format!(
         "{} fetch({}) from a page at {page}\n\n",
         style.bold(engine),
@@ -389,13 +385,7 @@ pub fn render(
 }
 
 fn stage_name(stage: browser_cors::Stage) -> &'static str {
-    match stage {
-        browser_cors::Stage::Request => "request",
-        browser_cors::Stage::Preflight => "preflight",
-        browser_cors::Stage::Redirect => "redirect",
-        browser_cors::Stage::Response => "response",
-        browser_cors::Stage::Network => "network",
-    }
+    stage.as_str()
 }
 
 fn get(wire: &browser_cors::WireRequest, name: &str) -> Value {
