@@ -406,9 +406,24 @@ impl Origins {
         for (slot, (name, origin)) in table.iter_mut().zip(self.all()) {
             *slot = (name, origin, Self::host(origin));
         }
+        // Only a byte that starts an origin or a host can start a match.
+        let mut starts = [false; 256];
+        for (_, origin, host) in &table {
+            for t in [origin, host] {
+                if let Some(b) = t.as_bytes().first() {
+                    starts[usize::from(*b)] = true;
+                }
+            }
+        }
         let mut out = String::with_capacity(s.len());
         let mut rest = s;
         'scan: while let Some(ch) = rest.chars().next() {
+            let first = rest.as_bytes().first().copied().unwrap_or(0);
+            if !starts[usize::from(first)] {
+                out.push(ch);
+                rest = rest.get(ch.len_utf8()..).unwrap_or_default();
+                continue;
+            }
             for (name, origin, _) in &table {
                 if let Some(r) = rest.strip_prefix(origin) {
                     out.push('{');
@@ -497,20 +512,7 @@ impl Server<'_> {
 /// clock, against which `Expires` dates are read.
 const RECORDED_AT: i64 = 1_796_083_200;
 
-/// A URL's origin as `Origin::ascii_serialization` writes it (the URL
-/// parser already dropped a default port), without the formatter.
-fn origin_of_url(url: &Url) -> String {
-    let host = url.host_str().unwrap_or_default();
-    let mut s = String::with_capacity(url.scheme().len() + 3 + host.len() + 6);
-    s.push_str(url.scheme());
-    s.push_str("://");
-    s.push_str(host);
-    if let Some(port) = url.port() {
-        s.push(':');
-        s.push_str(&port.to_string());
-    }
-    s
-}
+use crate::page::origin_of as origin_of_url;
 
 /// The page of a scenario, with its policies, address spaces and permissions.
 fn scenario_page(scenario: &Scenario, origins: &Origins) -> (Page, String) {
@@ -760,18 +762,20 @@ fn log_entry(
             .get(name)
             .map(|v| origins.unfill(&js_string(&v)))
     };
+    // Methods, header names and Sec-Fetch-* tokens never hold an origin.
+    let raw = |name: &str| wire.headers.get(name).map(|v| js_string(&v));
     let mut origin_url = origin_of_url(&wire.url);
     origin_url.push_str(wire.url.path());
     LogEntry {
         method: wire.method.as_str().to_owned(),
         origin_url: origins.unfill(&origin_url),
         origin: get("origin"),
-        acrm: get("access-control-request-method"),
-        acrh: get("access-control-request-headers"),
+        acrm: raw("access-control-request-method"),
+        acrh: raw("access-control-request-headers"),
         cookie: cookie.is_some(),
         cookies: Some(cookie.map(cookie_names).unwrap_or_default()),
-        sec_fetch_mode: get("sec-fetch-mode"),
-        sec_fetch_site: get("sec-fetch-site"),
+        sec_fetch_mode: raw("sec-fetch-mode"),
+        sec_fetch_site: raw("sec-fetch-site"),
         request_headers: watched.map(|names| {
             names
                 .iter()

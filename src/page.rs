@@ -86,6 +86,21 @@ fn serialize(origin: &Origin) -> String {
     }
 }
 
+/// A URL's origin as `Origin::ascii_serialization` writes it (the URL
+/// parser already dropped a default port), without the formatter.
+pub(crate) fn origin_of(url: &Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    let mut s = String::with_capacity(url.scheme().len() + 3 + host.len() + 6);
+    s.push_str(url.scheme());
+    s.push_str("://");
+    s.push_str(host);
+    if let Some(port) = url.port() {
+        s.push(':');
+        s.push_str(&port.to_string());
+    }
+    s
+}
+
 impl Page {
     /// A page at `origin`, with no policies. Its address space comes from its
     /// host when that is an IP address or `localhost`; a page on any other
@@ -284,7 +299,7 @@ impl Page {
     /// ```
     pub fn target_address_space(&self, url: &Url) -> AddressSpace {
         if !self.targets.is_empty() {
-            if let Some(space) = self.targets.get(&url.origin().ascii_serialization()) {
+            if let Some(space) = self.targets.get(&origin_of(url)) {
                 return *space;
             }
             if let Some(space) = url.host_str().and_then(|h| self.targets.get(h)) {
