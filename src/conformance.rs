@@ -410,8 +410,12 @@ impl Origins {
         let mut starts = [false; 256];
         for (_, origin, host) in &table {
             for t in [origin, host] {
-                if let Some(b) = t.as_bytes().first() {
-                    starts[usize::from(*b)] = true;
+                if let Some(slot) = t
+                    .as_bytes()
+                    .first()
+                    .and_then(|b| starts.get_mut(usize::from(*b)))
+                {
+                    *slot = true;
                 }
             }
         }
@@ -419,7 +423,7 @@ impl Origins {
         let mut rest = s;
         'scan: while let Some(ch) = rest.chars().next() {
             let first = rest.as_bytes().first().copied().unwrap_or(0);
-            if !starts[usize::from(first)] {
+            if !starts.get(usize::from(first)).copied().unwrap_or(false) {
                 out.push(ch);
                 rest = rest.get(ch.len_utf8()..).unwrap_or_default();
                 continue;
