@@ -367,6 +367,25 @@ pub struct CookieNote {
     pub url: String,
 }
 
+impl CookieNote {
+    /// The note in a few words, for a table cell (`cookie sid not stored:
+    /// a cross-site response may not set a SameSite=Lax/Strict cookie`).
+    ///
+    /// ```
+    /// use browser_cors::cookie::{CookieAction, CookieNote, CookieReason};
+    /// let n = CookieNote { name: "sid".into(), action: CookieAction::NotSent,
+    ///     reason: CookieReason::ThirdPartyBlocked, url: "https://api.example/".into() };
+    /// assert_eq!(n.short(), "cookie sid not sent: third-party cookies are blocked");
+    /// ```
+    pub fn short(&self) -> String {
+        let verb = match self.action {
+            CookieAction::NotSent => "not sent",
+            CookieAction::NotStored => "not stored",
+        };
+        format!("cookie {} {verb}: {}", self.name, self.reason.text())
+    }
+}
+
 impl std::fmt::Display for CookieNote {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let verb = match self.action {

@@ -478,21 +478,23 @@ fn demo_prints_the_table_and_exits_0() {
         .collect::<Vec<_>>()
         .join("\n");
     let expected = "\
-endpoint               request                     verdict        reason
----------------------  --------------------------  -------------  ------------------------------------------------------------------
-/exact-origin          GET, credentials: include   ok (cors 200)  simple request
-/wildcard-credentials  GET, credentials: include   blocked        * with credentials (on a 200)
-/no-allow-origin       GET                         blocked        no Access-Control-Allow-Origin (on a 200)
-/two-allow-origins     GET                         blocked        Access-Control-Allow-Origin sent twice (on a 200)
-/options-405           PUT application/json        blocked        OPTIONS answered 405, without CORS headers
-/options-401           GET + Authorization         blocked        OPTIONS answered 401, without CORS headers (an auth layer?)
-/custom-header         GET + X-Token               blocked        x-token not in Access-Control-Allow-Headers (OPTIONS answered 204)
-/patch                 method 'patch'              blocked        patch not in Access-Control-Allow-Methods (OPTIONS answered 204)
-/http-to-https         PUT application/json        blocked        OPTIONS answered 301 (a redirect)
-/expose-missing        GET, read X-Total-Count     ok (cors 200)  simple request; x-total-count not exposed
-/expose-ok             GET, read X-Total-Count     ok (cors 200)  simple request
-/max-age               PUT application/json (1st)  ok (cors 200)  preflight passed
-/max-age               PUT application/json (2nd)  ok (cors 200)  no OPTIONS: preflight cached (Max-Age)";
+endpoint                  request                     verdict        reason
+------------------------  --------------------------  -------------  ---------------------------------------------------------------------------------------------------------------------------------------------------------------
+/exact-origin             GET, credentials: include   ok (cors 200)  simple request; cookie session not sent: third-party cookies are blocked
+/wildcard-credentials     GET, credentials: include   blocked        * with credentials (on a 200)
+/no-allow-origin          GET                         blocked        no Access-Control-Allow-Origin (on a 200)
+/two-allow-origins        GET                         blocked        Access-Control-Allow-Origin sent twice (on a 200)
+/options-405              PUT application/json        blocked        OPTIONS answered 405, without CORS headers
+/options-401              GET + Authorization         blocked        OPTIONS answered 401, without CORS headers (an auth layer?)
+/custom-header            GET + X-Token               blocked        x-token not in Access-Control-Allow-Headers (OPTIONS answered 204)
+/patch                    method 'patch'              blocked        patch not in Access-Control-Allow-Methods (OPTIONS answered 204)
+/http-to-https            PUT application/json        blocked        OPTIONS answered 301 (a redirect)
+/expose-missing           GET, read X-Total-Count     ok (cors 200)  simple request; x-total-count not exposed
+/expose-ok                GET, read X-Total-Count     ok (cors 200)  simple request
+/max-age                  PUT application/json (1st)  ok (cors 200)  preflight passed
+/max-age                  PUT application/json (2nd)  ok (cors 200)  no OPTIONS: preflight cached (Max-Age)
+/login                    GET, credentials: include   ok (cors 200)  simple request; cookie session not sent: third-party cookies are blocked; cookie sid not stored: a cross-site response may not set a SameSite=Lax/Strict cookie
+http://api.example/items  GET over plain http         blocked        blocked as mixed content, nothing sent";
     assert_eq!(table, expected);
     assert!(out.starts_with(
         "A page at https://app.example calls fetch() on a demo server at http://127.0.0.1:"

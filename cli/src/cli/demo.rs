@@ -82,6 +82,9 @@ fn routes(base: &str) -> Vec<Route> {
             .header("Access-Control-Allow-Origin", PAGE)
             .header("Vary", "Origin")
             .body("saved"),
+        ok("/login")
+            .header("Access-Control-Allow-Credentials", "true")
+            .header("Set-Cookie", "sid=1; SameSite=Lax; Secure"),
     ]
 }
 
@@ -91,7 +94,7 @@ fn json_put(r: Request) -> Request {
         .body("{}")
 }
 
-const CASES: [Case; 13] = [
+const CASES: [Case; 15] = [
     Case {
         path: "/exact-origin",
         label: "GET, credentials: include",
@@ -157,6 +160,17 @@ const CASES: [Case; 13] = [
         label: "PUT application/json (2nd)",
         build: json_put,
     },
+    Case {
+        path: "/login",
+        label: "GET, credentials: include",
+        build: |r| r.credentials(CredentialsMode::Include),
+    },
+    // An absolute URL: the API on plain http, from an https page.
+    Case {
+        path: "http://api.example/items",
+        label: "GET over plain http",
+        build: |r| r,
+    },
 ];
 
 /// Runs `demo`.
@@ -202,7 +216,12 @@ pub fn run(args: &DemoArgs) -> ExitCode {
         let mut rows = Vec::new();
         let mut blocked = Vec::new();
         for case in &CASES {
-            let Ok(url) = url::Url::parse(&format!("http://{base}{}", case.path)) else {
+            let target = if case.path.starts_with("http") {
+                case.path.to_owned()
+            } else {
+                format!("http://{base}{}", case.path)
+            };
+            let Ok(url) = url::Url::parse(&target) else {
                 continue;
             };
             let request = (case.build)(Request::get(url));
@@ -231,6 +250,7 @@ pub fn run(args: &DemoArgs) -> ExitCode {
                     if !hidden.is_empty() {
                         why.push(format!("{} not exposed", hidden.join(", ")));
                     }
+                    why.extend(fetched.cookies.iter().map(|n| n.short()));
                     (format!("ok ({} {})", r.response_type.as_str(), r.status), why.join("; "))
                 }
                 Outcome::NetworkError(e) => (
