@@ -241,18 +241,38 @@ pub struct Fetch {
     mode: Mode,
     credentials: CredentialsMode,
     redirect: RedirectMode,
-    tainted: bool,
     tainting: Tainting,
-    redirect_count: u32,
-    needed_preflight: bool,
-    preflight_passed: bool,
-    authorization_removed: bool,
-    crossed_origin: bool,
-    start_credentials: bool,
+    /// What the redirects so far did to the request.
+    hops: RedirectEffects,
+    /// Whether a preflight was needed and has passed, across hops.
+    preflight: PreflightState,
+    /// Whether the request's credentials mode included credentials for the
+    /// URL script asked for (WebKit decides a whole chain by it).
+    credentials_at_start: bool,
     state: State,
     trace: Vec<WireRequest>,
     /// Cookies withheld or refused along the way.
     cookie_notes: Vec<CookieNote>,
+}
+
+/// What the redirects of a fetch did to it ([Fetch § HTTP-redirect fetch](https://fetch.spec.whatwg.org/#http-redirect-fetch)).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct RedirectEffects {
+    /// The request's origin serializes as `null` (the tainted origin flag).
+    tainted_origin: bool,
+    /// Some hop went to another origin.
+    crossed_origin: bool,
+    /// `Authorization` was dropped on a cross-origin hop.
+    authorization_removed: bool,
+}
+
+/// The CORS preflight across hops.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct PreflightState {
+    /// Some hop needed one (a profile fact decides whether later hops must).
+    needed: bool,
+    /// The current hop's preflight passed (or a cache entry served it).
+    passed: bool,
 }
 
 /// What outlives one fetch and the machine reads and updates: the preflight
@@ -373,14 +393,10 @@ impl Fetch {
             mode,
             credentials,
             redirect,
-            tainted: false,
             tainting: Tainting::Basic,
-            redirect_count: 0,
-            needed_preflight: false,
-            preflight_passed: false,
-            authorization_removed: false,
-            crossed_origin: false,
-            start_credentials: false,
+            hops: RedirectEffects::default(),
+            preflight: PreflightState::default(),
+            credentials_at_start: false,
             state: State::Ready,
             trace: Vec::new(),
             cookie_notes: Vec::new(),
@@ -388,7 +404,7 @@ impl Fetch {
         if let Err(reason) = fetch.construct(&method, &headers) {
             fetch.fail(reason, Stage::Request, None);
         }
-        fetch.start_credentials = credentials == CredentialsMode::Include
+        fetch.credentials_at_start = credentials == CredentialsMode::Include
             || (credentials == CredentialsMode::SameOrigin
                 && url_is_same_origin(&fetch.page.origin, &fetch.initial_url));
         fetch
@@ -668,7 +684,7 @@ impl Fetch {
 
     /// The serialization of the request's origin: `null` once tainted.
     fn origin_value(&self) -> &str {
-        if self.tainted {
+        if self.hops.tainted_origin {
             "null"
         } else {
             self.page.origin_str()
@@ -677,7 +693,7 @@ impl Fetch {
 
     /// [`Fetch::origin_value`] as a header value, shared rather than copied.
     fn origin_header(&self) -> Bytes {
-        if self.tainted {
+        if self.hops.tainted_origin {
             Bytes::from_static(b"null")
         } else {
             self.page.serialized().clone()
@@ -686,7 +702,7 @@ impl Fetch {
 
     /// [Main fetch](https://fetch.spec.whatwg.org/#main-fetch) for the current URL.
     fn main_fetch(&mut self, cache: &mut PreflightCache, now: Instant) {
-        let stage = if self.redirect_count > 0 {
+        let stage = if !self.redirects.is_empty() {
             Stage::Redirect
         } else {
             Stage::Request
@@ -695,7 +711,7 @@ impl Fetch {
             return self.fail(reason, stage, None);
         }
         let url = self.current_url();
-        if !self.tainted
+        if !self.hops.tainted_origin
             && url_is_same_origin(&self.page.origin, url)
             && self.tainting == Tainting::Basic
         {
@@ -726,16 +742,16 @@ impl Fetch {
                 let needed = needs_preflight_for(&self.method, &self.headers, &self.profile);
                 let sticky = self.profile.preflight_after_redirect
                     == PreflightAfterRedirect::WhenOriginalWas
-                    && self.needed_preflight
-                    && self.redirect_count > 0;
-                if self.redirect_count == 0
+                    && self.preflight.needed
+                    && !self.redirects.is_empty();
+                if self.redirects.is_empty()
                     || self.profile.preflight_after_redirect == PreflightAfterRedirect::WhenNeeded
                 {
-                    self.needed_preflight |= needed;
+                    self.preflight.needed |= needed;
                 }
-                if (needed || sticky) && !self.preflight_passed {
+                if (needed || sticky) && !self.preflight.passed {
                     let mut names = cors_unsafe_request_header_names(&self.headers, &self.profile);
-                    if self.authorization_removed
+                    if self.hops.authorization_removed
                         && self.profile.preflight_names_after_redirect
                             == PreflightNamesAfterRedirect::BeforeAuthorizationRemoval
                         && !names.contains(&"authorization")
@@ -920,7 +936,7 @@ impl Fetch {
                 )
             }
             FetchMetadata::NoneAfterCrossOriginRedirect => (!(self.mode == Mode::Cors
-                && self.crossed_origin))
+                && self.hops.crossed_origin))
                 .then(|| FetchSite::of_chain(&self.page.origin, self.url_list())),
         };
         if let Some(site) = metadata {
@@ -933,7 +949,7 @@ impl Fetch {
                 self.tainting == Tainting::Basic
                     || (self.mode == Mode::NoCors
                         && self.profile.redirect_credentials == RedirectCredentials::DecidedAtStart
-                        && self.start_credentials)
+                        && self.credentials_at_start)
             }
         } && !(self.tainting == Tainting::Opaque
             && corp::omits_credentials(self.page.embedder_policy, &self.profile.corp));
@@ -985,7 +1001,7 @@ impl Fetch {
         }
         match validation.outcome {
             Ok(()) => {
-                self.preflight_passed = true;
+                self.preflight.passed = true;
                 self.state = State::Ready;
             }
             Err(e) => self.fail(e, Stage::Preflight, code),
@@ -1014,7 +1030,7 @@ impl Fetch {
         let checked = if self.tainting == Tainting::Cors {
             let credentials = if location.is_some()
                 && self.profile.redirect_credentials == RedirectCredentials::DecidedAtStart
-                && self.start_credentials
+                && self.credentials_at_start
             {
                 CredentialsMode::Include
             } else {
@@ -1179,10 +1195,9 @@ impl Fetch {
                 code,
             );
         }
-        if self.redirect_count >= MAX_REDIRECTS {
+        if self.redirects.len() >= MAX_REDIRECTS as usize {
             return self.fail(CorsError::TooManyRedirects, Stage::Redirect, code);
         }
-        self.redirect_count += 1;
         let current_origin = self.current_url().origin();
         let location_origin = location.origin();
         if has_credentials(&location) {
@@ -1204,7 +1219,7 @@ impl Fetch {
             }
         }
         if current_origin != self.page.origin && location_origin != current_origin {
-            self.tainted = true;
+            self.hops.tainted_origin = true;
         }
         if let Some(method) = rewritten_method(status, &self.method) {
             self.method = method;
@@ -1212,16 +1227,16 @@ impl Fetch {
             drop_body_headers(&mut self.headers);
         }
         if location_origin != current_origin {
-            self.crossed_origin = true;
+            self.hops.crossed_origin = true;
             if self.profile.strip_authorization_cross_origin
                 && self.headers.contains("authorization")
             {
                 self.headers.remove("authorization");
-                self.authorization_removed = true;
+                self.hops.authorization_removed = true;
             }
         }
         self.redirects.push(location);
-        self.preflight_passed = false;
+        self.preflight.passed = false;
         self.state = State::Ready;
     }
 }
