@@ -70,9 +70,10 @@ pub struct PreflightCache {
 }
 
 impl Default for PreflightCache {
-    /// A cache bounded to 1024 entries (Chromium's bound).
+    /// A cache bounded as Chromium bounds its own (the default profile's
+    /// `cache.capacity`, 1024 entries).
     fn default() -> Self {
-        PreflightCache::new(1024)
+        PreflightCache::new(crate::Profile::chromium().cache.capacity)
     }
 }
 

@@ -472,7 +472,7 @@ pub fn js_bytes(s: &str) -> Vec<u8> {
 /// assert_eq!(browser_cors::conformance::js_string(b"h\xe9"), "h\u{e9}");
 /// ```
 pub fn js_string(b: &[u8]) -> String {
-    b.iter().map(|b| char::from(*b)).collect()
+    crate::headers::isomorphic_decode(b)
 }
 
 /// The server side of a scenario: its routes.

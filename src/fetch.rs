@@ -900,13 +900,7 @@ impl Fetch {
             if self.profile.header_bytes_on_wire == HeaderBytesOnWire::Utf8
                 && value.iter().any(|b| *b >= 0x80)
             {
-                value = Bytes::from(
-                    value
-                        .iter()
-                        .map(|b| char::from(*b))
-                        .collect::<String>()
-                        .into_bytes(),
-                );
+                value = Bytes::from(crate::headers::isomorphic_decode(&value).into_bytes());
             }
             // `combined` lists each name once and `headers` starts empty:
             // appending is setting, without a search per header.

@@ -11,6 +11,31 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 use crate::error::InputError;
 
 /// [HTTP whitespace](https://fetch.spec.whatwg.org/#http-whitespace-byte): tab, LF, CR, space.
+/// [Isomorphic decode](https://infra.spec.whatwg.org/#isomorphic-decode):
+/// each byte becomes the code point of the same value (how script sees
+/// header bytes).
+///
+/// ```
+/// assert_eq!(browser_cors::headers::isomorphic_decode(b"h\xe9"), "h\u{e9}");
+/// ```
+pub fn isomorphic_decode(bytes: &[u8]) -> String {
+    bytes.iter().map(|&b| char::from(b)).collect()
+}
+
+/// [Isomorphic encode](https://infra.spec.whatwg.org/#isomorphic-encode) of a
+/// byte string (how `fetch()` turns a JavaScript string into header bytes):
+/// `Err` with the first code point above U+00FF, which `fetch()` refuses.
+///
+/// ```
+/// assert_eq!(browser_cors::headers::isomorphic_encode("h\u{e9}"), Ok(b"h\xe9".to_vec()));
+/// assert_eq!(browser_cors::headers::isomorphic_encode("\u{20ac}"), Err('\u{20ac}'));
+/// ```
+pub fn isomorphic_encode(s: &str) -> Result<Vec<u8>, char> {
+    s.chars()
+        .map(|c| u8::try_from(u32::from(c)).map_err(|_| c))
+        .collect()
+}
+
 pub(crate) fn is_http_whitespace(b: u8) -> bool {
     matches!(b, b'\t' | b'\n' | b'\r' | b' ')
 }

@@ -477,9 +477,7 @@ fn is_http_quoted_string_token(b: u8) -> bool {
 
 /// [Isomorphic decode](https://infra.spec.whatwg.org/#isomorphic-decode):
 /// each byte becomes the code point of the same value.
-fn isomorphic_decode(bytes: &[u8]) -> String {
-    bytes.iter().map(|&b| char::from(b)).collect()
-}
+use crate::headers::isomorphic_decode;
 
 fn lowercase_string(bytes: &[u8]) -> String {
     isomorphic_decode(&bytes.to_ascii_lowercase())

@@ -189,13 +189,9 @@ impl Request {
     /// assert!(Request::byte_string("€").is_err());
     /// ```
     pub fn byte_string(s: &str) -> Result<Vec<u8>, InputError> {
-        s.chars()
-            .map(|c| {
-                u8::try_from(u32::from(c)).map_err(|_| InputError::HeaderValue {
-                    name: format!("(value with U+{:04X})", u32::from(c)),
-                })
-            })
-            .collect()
+        crate::headers::isomorphic_encode(s).map_err(|c| InputError::HeaderValue {
+            name: format!("(value with U+{:04X})", u32::from(c)),
+        })
     }
 
     /// Builds a request from an [`http::Request`]: its method, URI (which must
