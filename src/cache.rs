@@ -247,7 +247,9 @@ impl PreflightCache {
         live(&mut entry.methods);
         live(&mut entry.headers);
         let wildcard = |list: &[(String, Instant)]| {
-            profile.cache.wildcards_reused && !include && list.iter().any(|(t, _)| t == "*")
+            profile.cache.wildcards == crate::profile::CachedWildcard::Reused
+                && !include
+                && list.iter().any(|(t, _)| t == "*")
         };
         let method_ok = is_cors_safelisted_method(method)
             || entry.methods.iter().any(|(m, _)| m == method.as_str())

@@ -894,7 +894,9 @@ impl Fetch {
                     .map(Bytes::copy_from_slice)
                     .unwrap_or(value);
             }
-            if name == http::header::RANGE && self.profile.defaults.canonical_range {
+            if name == http::header::RANGE
+                && self.profile.defaults.range_on_wire == crate::profile::RangeOnWire::Canonical
+            {
                 value = Bytes::from(crate::range::canonical_range(&value));
             }
             if self.profile.header_bytes_on_wire == HeaderBytesOnWire::Utf8
@@ -1043,7 +1045,7 @@ impl Fetch {
             self.store_cookies(jar, headers, checked.is_err(), now);
         }
         if let Err(e) = checked {
-            if self.profile.cache.drop_on_actual_failure {
+            if self.profile.cache.on_actual_failure == crate::profile::OnActualFailure::DropEntry {
                 let url = self.cache_url();
                 cache.remove(self.page.origin_str(), &url);
             }
@@ -1222,7 +1224,8 @@ impl Fetch {
         }
         if location_origin != current_origin {
             self.hops.crossed_origin = true;
-            if self.profile.strip_authorization_cross_origin
+            if self.profile.authorization_on_redirect
+                == crate::profile::AuthorizationOnRedirect::Removed
                 && self.headers.contains("authorization")
             {
                 self.headers.remove("authorization");

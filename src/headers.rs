@@ -8,7 +8,7 @@
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue};
 
-use crate::error::InputError;
+use crate::input::InputError;
 
 /// [HTTP whitespace](https://fetch.spec.whatwg.org/#http-whitespace-byte): tab, LF, CR, space.
 /// [Isomorphic decode](https://infra.spec.whatwg.org/#isomorphic-decode):

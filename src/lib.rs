@@ -67,6 +67,7 @@ pub mod fetch;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod headers;
+pub mod input;
 pub mod local_network;
 pub mod mime;
 pub mod mixed_content;

@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 use publicsuffix::{List, Psl};
 use url::{Host, Origin, Url};
 
-use crate::error::InputError;
+use crate::input::InputError;
 
 /// The public suffix list shipped inside the crate (no network at run time).
 ///

@@ -10,7 +10,7 @@ use http::HeaderMap;
 use url::{Origin, Url};
 
 use crate::corp::EmbedderPolicy;
-use crate::error::InputError;
+use crate::input::InputError;
 use crate::local_network::{AddressSpace, LocalNetworkPermissions};
 use crate::origin::parse_origin;
 

@@ -43,7 +43,7 @@ pub fn needs_preflight<S: AsRef<str>>(method: &Method, unsafe_names: &[S]) -> bo
 /// ```
 pub fn needs_preflight_for(
     method: &Method,
-    headers: &crate::HeaderList,
+    headers: &crate::headers::HeaderList,
     profile: &Profile,
 ) -> bool {
     !is_cors_safelisted_method(method)
@@ -157,7 +157,9 @@ pub(crate) fn validate(
     };
     let ok_status = status.is_success();
     // Chromium and Gecko run the CORS check first; WebKit the status first.
-    if profile.preflight_status_first && !ok_status {
+    if profile.preflight_check_order == crate::profile::PreflightCheckOrder::StatusFirst
+        && !ok_status
+    {
         return fail(CorsError::PreflightInvalidStatus);
     }
     if let Err(e) = cors_check(headers, origin, credentials, profile.engine) {
@@ -202,7 +204,9 @@ pub(crate) fn validate(
     } else {
         Ok(())
     };
-    let cacheable = (outcome.is_ok() || profile.cache.cache_when_checks_fail).then_some(result);
+    let cacheable = (outcome.is_ok()
+        || profile.cache.cache_refused == crate::profile::CacheRefusedResult::Yes)
+        .then_some(result);
     Validation { outcome, cacheable }
 }
 

@@ -74,7 +74,7 @@ impl std::fmt::Display for Engine {
 }
 
 impl std::str::FromStr for Engine {
-    type Err = crate::error::InputError;
+    type Err = crate::input::InputError;
 
     /// Parses `chromium`, `firefox` or `webkit` (also `chrome`, `gecko`, `safari`).
     ///
@@ -86,7 +86,7 @@ impl std::str::FromStr for Engine {
             "chromium" | "chrome" => Ok(Engine::Chromium),
             "firefox" | "gecko" => Ok(Engine::Firefox),
             "webkit" | "safari" => Ok(Engine::WebKit),
-            _ => Err(crate::error::InputError::Engine {
+            _ => Err(crate::input::InputError::Engine {
                 input: s.to_owned(),
             }),
         }
@@ -171,6 +171,71 @@ pub enum CacheCredentials {
     SameModeOnly,
 }
 
+/// Whether a cached `*` (methods or headers) serves another method or
+/// header (scenario `maxage/acam-star-cached`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CachedWildcard {
+    /// It serves any name, for requests without credentials (Chromium, WebKit).
+    Reused,
+    /// It is kept as the literal token `*` (Firefox).
+    Literal,
+}
+
+/// What a failed actual request does to the preflight cache entry
+/// (scenario `maxage/actual-failed-still-cached`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OnActualFailure {
+    /// The entry stays (Chromium, WebKit).
+    KeepEntry,
+    /// The entry is dropped (Firefox).
+    DropEntry,
+}
+
+/// Whether a preflight result is cached when the method or a header was
+/// refused (source: WebKit's `CrossOriginPreflightResultCache`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CacheRefusedResult {
+    /// Only results that passed are cached (Chromium, Firefox).
+    No,
+    /// The result is cached all the same (WebKit).
+    Yes,
+}
+
+/// How `Range` values go on the wire (scenario `safelist/range-leading-zeros`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RangeOnWire {
+    /// A parsable single range is rewritten canonically (Chromium's network stack).
+    Canonical,
+    /// As script wrote it (Firefox, WebKit).
+    AsWritten,
+}
+
+/// Which check of a preflight response comes first; only the reason
+/// reported differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PreflightCheckOrder {
+    /// The CORS headers, then the status (Chromium, Firefox).
+    HeadersFirst,
+    /// The status, then the CORS headers (WebKit).
+    StatusFirst,
+}
+
+/// Whether `Authorization` is removed on a cross-origin redirect
+/// (scenario `redirect/authorization-cross`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AuthorizationOnRedirect {
+    /// Removed, as the standard says (all three recorded engines).
+    Removed,
+    /// Kept.
+    Kept,
+}
+
 /// The rules of the preflight cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CacheRules {
@@ -182,15 +247,14 @@ pub struct CacheRules {
     pub invalid_max_age: InvalidMaxAge,
     /// Which requests an entry serves.
     pub credentials: CacheCredentials,
-    /// Whether a cached `*` (methods or headers) serves another method or
-    /// header; when not, it is kept as the literal token `*`.
-    pub wildcards_reused: bool,
-    /// Whether the entry is dropped when the actual request then fails its CORS check.
-    pub drop_on_actual_failure: bool,
+    /// Whether a cached `*` serves other names.
+    pub wildcards: CachedWildcard,
+    /// What a failed actual request does to the entry.
+    pub on_actual_failure: OnActualFailure,
     /// How a new preflight result meets an existing entry.
     pub update: CacheUpdate,
-    /// Whether a result is cached even when the method or a header was refused.
-    pub cache_when_checks_fail: bool,
+    /// Whether a refused result is cached.
+    pub cache_refused: CacheRefusedResult,
     /// URLs this long or longer are not cached.
     pub max_url_length: Option<usize>,
     /// The most entries kept (least recently used go first).
@@ -577,9 +641,8 @@ pub struct Defaults {
     pub user_agent: &'static str,
     /// The `Accept-Language` header.
     pub accept_language: &'static str,
-    /// Whether `Range` values are rewritten in canonical form on the wire
-    /// (Chromium's network stack; `safelist/range-leading-zeros`).
-    pub canonical_range: bool,
+    /// How `Range` values go on the wire.
+    pub range_on_wire: RangeOnWire,
 }
 
 /// One engine's CORS behaviour: the Fetch standard plus these facts.
@@ -610,9 +673,8 @@ pub struct Profile {
     pub repeated_request_header: RepeatedRequestHeader,
     /// `Access-Control-Allow-Headers: *` and `Authorization`.
     pub authorization_wildcard: AuthorizationWildcard,
-    /// Whether a preflight's status is checked before its CORS headers
-    /// (WebKit), or after (Chromium, Firefox). Only the reason reported differs.
-    pub preflight_status_first: bool,
+    /// Which check of a preflight response comes first.
+    pub preflight_check_order: PreflightCheckOrder,
     /// The preflight cache.
     pub cache: CacheRules,
     /// Preflights after a redirect.
@@ -621,8 +683,8 @@ pub struct Profile {
     pub preflight_origin_after_redirect: PreflightOriginAfterRedirect,
     /// Userinfo in a redirect.
     pub userinfo_redirect: UserinfoRedirect,
-    /// Whether `Authorization` is removed on a cross-origin redirect.
-    pub strip_authorization_cross_origin: bool,
+    /// `Authorization` on a cross-origin redirect.
+    pub authorization_on_redirect: AuthorizationOnRedirect,
     /// The names a preflight after a cross-origin redirect asks about.
     pub preflight_names_after_redirect: PreflightNamesAfterRedirect,
     /// Credentials on redirect hops.
@@ -688,16 +750,16 @@ impl Profile {
             user_agent_header: UserAgentHeader::Dropped,
             repeated_request_header: RepeatedRequestHeader::Combined,
             authorization_wildcard: AuthorizationWildcard::Covered,
-            preflight_status_first: false,
+            preflight_check_order: PreflightCheckOrder::HeadersFirst,
             cache: CacheRules {
                 default_lifetime: Duration::from_secs(5),
                 max_lifetime: Duration::from_secs(2 * 60 * 60),
                 invalid_max_age: InvalidMaxAge::DefaultLifetime,
                 credentials: CacheCredentials::IncludeServesAll,
-                wildcards_reused: true,
-                drop_on_actual_failure: false,
+                wildcards: CachedWildcard::Reused,
+                on_actual_failure: OnActualFailure::KeepEntry,
                 update: CacheUpdate::Replace,
-                cache_when_checks_fail: false,
+                cache_refused: CacheRefusedResult::No,
                 max_url_length: Some(1024),
                 capacity: 1024,
                 authorization_wildcard: AuthorizationWildcard::MustBeListed,
@@ -705,7 +767,7 @@ impl Profile {
             preflight_after_redirect: PreflightAfterRedirect::WhenNeeded,
             preflight_origin_after_redirect: PreflightOriginAfterRedirect::Tainted,
             userinfo_redirect: UserinfoRedirect::AlwaysFail,
-            strip_authorization_cross_origin: true,
+            authorization_on_redirect: AuthorizationOnRedirect::Removed,
             preflight_names_after_redirect: PreflightNamesAfterRedirect::Current,
             redirect_credentials: RedirectCredentials::PerHop,
             preflight_user_agent: PreflightUserAgent::BrowserDefault,
@@ -743,7 +805,7 @@ impl Profile {
             defaults: Defaults {
                 user_agent: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36",
                 accept_language: "en-US,en;q=0.9",
-                canonical_range: true,
+                range_on_wire: RangeOnWire::Canonical,
             },
         }
     }
@@ -762,10 +824,10 @@ impl Profile {
                 max_lifetime: Duration::from_secs(24 * 60 * 60),
                 invalid_max_age: InvalidMaxAge::NotCached,
                 credentials: CacheCredentials::SameModeOnly,
-                wildcards_reused: false,
-                drop_on_actual_failure: true,
+                wildcards: CachedWildcard::Literal,
+                on_actual_failure: OnActualFailure::DropEntry,
                 update: CacheUpdate::Merge,
-                cache_when_checks_fail: false,
+                cache_refused: CacheRefusedResult::No,
                 max_url_length: None,
                 capacity: 100,
                 authorization_wildcard: AuthorizationWildcard::MustBeListed,
@@ -801,7 +863,7 @@ impl Profile {
             defaults: Defaults {
                 user_agent: "Mozilla/5.0 (X11; Linux x86_64; rv:153.0) Gecko/20100101 Firefox/153.0",
                 accept_language: "en-US,en;q=0.9",
-                canonical_range: false,
+                range_on_wire: RangeOnWire::AsWritten,
             },
             ..Profile::chromium()
         }
@@ -814,11 +876,11 @@ impl Profile {
             version: "2.50",
             client_hints: ClientHints::NotSafelisted,
             user_agent_header: UserAgentHeader::Unsafe,
-            preflight_status_first: true,
+            preflight_check_order: PreflightCheckOrder::StatusFirst,
             cache: CacheRules {
                 default_lifetime: Duration::from_secs(5),
                 max_lifetime: Duration::from_secs(10 * 60),
-                cache_when_checks_fail: true,
+                cache_refused: CacheRefusedResult::Yes,
                 max_url_length: None,
                 authorization_wildcard: AuthorizationWildcard::Covered,
                 ..Profile::chromium().cache
@@ -863,7 +925,7 @@ impl Profile {
                 // Never seen in the recordings (WebKitGTK's own string).
                 user_agent: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Safari/605.1.15",
                 accept_language: "en-US",
-                canonical_range: false,
+                range_on_wire: RangeOnWire::AsWritten,
             },
             ..Profile::chromium()
         }

@@ -3,7 +3,7 @@
 use bytes::Bytes;
 use url::Url;
 
-use crate::error::InputError;
+use crate::input::InputError;
 
 macro_rules! keyword_enum {
     ($(#[$meta:meta])* $name:ident, $what:literal, $expected:literal, { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {

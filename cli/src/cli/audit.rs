@@ -598,7 +598,7 @@ fn cache_facts(results: &[Vec<Cell>], engines: &[Engine]) -> Vec<Value> {
                 "wildcard_reused": tried
                     .iter()
                     .any(|c| c.wildcard)
-                    .then_some(profile.cache.wildcards_reused),
+                    .then_some(profile.cache.wildcards == browser_cors::profile::CachedWildcard::Reused),
             })
         })
         .collect()
