@@ -237,3 +237,44 @@ mod real_axum {
         );
     }
 }
+
+#[tokio::test]
+async fn a_withheld_cookie_assertion_says_why() {
+    // The API sets a Lax cookie on a credentialed cross-site response:
+    // Chromium refuses to store it, so the next request carries none.
+    let app = axum::Router::new().route(
+        "/login",
+        axum::routing::get(|| async {
+            (
+                [
+                    ("access-control-allow-origin", "https://app.example"),
+                    ("access-control-allow-credentials", "true"),
+                    ("set-cookie", "session=1; SameSite=Lax; Secure"),
+                ],
+                "ok",
+            )
+        }),
+    );
+    let browser = browser_cors::client::Browser::new(
+        browser_cors::client::tower::TowerTransport::new(app),
+        "https://app.example",
+    )
+    .unwrap();
+    let login = browser
+        .fetch(
+            browser_cors::Request::get("https://api.example/login".parse().unwrap())
+                .credentials(browser_cors::CredentialsMode::Include),
+        )
+        .await;
+    let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        login.assert_cookie_named_sent("session");
+    }))
+    .unwrap_err();
+    let message = panic.downcast_ref::<String>().unwrap();
+    assert!(
+        message.ends_with(
+            "\n  cookie `session` was not stored from https://api.example/login: a cross-site response may not set a SameSite=Lax/Strict cookie; a cross-site response can only set `SameSite=None; Secure` cookies"
+        ),
+        "{message}"
+    );
+}

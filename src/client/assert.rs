@@ -216,11 +216,64 @@ impl Fetched {
     pub fn assert_cookie_sent(&self) -> &Fetched {
         if !self.last_actual_has_cookie() {
             panic!(
-                "expected a Cookie header on the request, but none was sent (requests: {})",
-                self.wire_summary()
+                "expected a Cookie header on the request, but none was sent (requests: {}){}",
+                self.wire_summary(),
+                self.cookie_notes_text()
             );
         }
         self
+    }
+
+    /// The cookie `name` went out with the last request that reached the
+    /// server; when it did not, the message says why the engine withheld it
+    /// (or why it was never stored).
+    ///
+    /// ```
+    /// # use browser_cors::client::{Browser, Transport, TransportError};
+    /// # use browser_cors::{CredentialsMode, Request};
+    /// # struct Open;
+    /// # impl Transport for Open {
+    /// #     async fn send(&self, _r: http::Request<bytes::Bytes>) -> Result<http::Response<bytes::Bytes>, TransportError> {
+    /// #         Ok(http::Response::builder().status(200)
+    /// #             .header("access-control-allow-origin", "https://app.example")
+    /// #             .header("access-control-allow-credentials", "true")
+    /// #             .body(bytes::Bytes::new()).unwrap())
+    /// #     }
+    /// # }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let browser = Browser::new(Open, "https://app.example").unwrap();
+    /// let api: url::Url = "https://api.app.example/me".parse().unwrap();
+    /// browser.add_cookie("sid=1; SameSite=Lax; Secure", &api).unwrap();
+    /// // api.app.example is the page's own site: the Lax cookie goes.
+    /// browser.fetch(Request::get(api).credentials(CredentialsMode::Include)).await
+    ///     .assert_cookie_named_sent("sid");
+    /// # });
+    /// ```
+    #[track_caller]
+    pub fn assert_cookie_named_sent(&self, name: &str) -> &Fetched {
+        let sent = self
+            .exchanges
+            .iter()
+            .rev()
+            .find(|e| e.request.kind == RequestKind::Actual)
+            .and_then(|e| e.request.header("cookie"))
+            .is_some_and(|c| {
+                c.split("; ")
+                    .any(|pair| pair.split('=').next() == Some(name))
+            });
+        if !sent {
+            panic!(
+                "expected the cookie `{name}` on the request, but it was not sent (requests: {}){}",
+                self.wire_summary(),
+                self.cookie_notes_text()
+            );
+        }
+        self
+    }
+
+    /// The cookie notes, one per line, for a failure message.
+    fn cookie_notes_text(&self) -> String {
+        self.cookies.iter().map(|n| format!("\n  {n}")).collect()
     }
 
     /// No request of this fetch carried a `Cookie` header.
