@@ -979,3 +979,62 @@ fn audit_shows_what_each_engine_does_with_a_cached_wildcard() {
     );
     assert_eq!(by("webkit")["reused"], 4);
 }
+
+#[test]
+fn check_takes_the_pages_address_space_permission_and_policies() {
+    let port = start(vec![
+        Route::new("GET", "/lan", 200).header("Access-Control-Allow-Origin", "*"),
+    ]);
+    let url = format!("http://127.0.0.1:{port}/lan");
+    // A public page reaching loopback: Chromium denies (headless), nothing sent.
+    let o = run(&[
+        "check",
+        &url,
+        "--origin",
+        PAGE,
+        "--page-address-space",
+        "public",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains(
+            "Permission was denied for this request to access the `loopback` address space."
+        ),
+        "{out}"
+    );
+    assert!(
+        !out.contains("page ──▶ server"),
+        "nothing may be sent: {out}"
+    );
+    // Granted: the fetch resolves.
+    let o = run(&[
+        "check",
+        &url,
+        "--origin",
+        PAGE,
+        "--page-address-space",
+        "public",
+        "--local-network",
+        "granted",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    // The page's own COEP: a no-cors fetch without CORP is blocked.
+    let o = run(&[
+        "check",
+        &url,
+        "--origin",
+        PAGE,
+        "--mode",
+        "no-cors",
+        "--page-header",
+        "Cross-Origin-Embedder-Policy: require-corp",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stdout(&o)
+            .contains("net::ERR_BLOCKED_BY_RESPONSE.NotSameOriginAfterDefaultedToSameOriginByCoep"),
+        "{}",
+        stdout(&o)
+    );
+}

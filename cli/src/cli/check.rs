@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 use browser_cors::client::reqwest::ReqwestTransport;
 use browser_cors::client::{Browser, Exchange, Fetched};
+use browser_cors::profile::ThirdPartyCookies;
+use browser_cors::{AddressSpace, Page, PermissionState};
 use browser_cors::{
     CorsError, CredentialsMode, Engine, Mode, Outcome, RedirectMode, Request, RequestKind,
 };
@@ -72,9 +74,45 @@ pub struct CheckArgs {
     /// The browser to emulate: chromium (default), firefox or webkit.
     #[arg(long, default_value = "chromium", value_parser = parse_engine)]
     pub browser: Engine,
+    /// The page's own address space for Local Network Access: public,
+    /// local or loopback (default: from an IP or localhost origin; a page on
+    /// a name has none, and LNA is not checked).
+    #[arg(long, value_parser = parse_space)]
+    pub page_address_space: Option<AddressSpace>,
+    /// The target's address space, when it is a name (what DNS would give).
+    #[arg(long, value_parser = parse_space)]
+    pub target_address_space: Option<AddressSpace>,
+    /// The page's Local Network Access permission: prompt (default), granted or denied.
+    #[arg(long, value_parser = parse_permission)]
+    pub local_network: Option<PermissionState>,
+    /// Third-party cookies: the engine's default, or allowed (the switch users turn on).
+    #[arg(long, value_parser = ["default", "allowed"], default_value = "default")]
+    pub third_party_cookies: String,
+    /// A header of the page's own response (COEP, a CSP with
+    /// upgrade-insecure-requests), 'Name: value' (repeatable).
+    #[arg(long = "page-header")]
+    pub page_headers: Vec<String>,
     /// Timeout and https certificate options.
     #[command(flatten)]
     pub net: NetArgs,
+}
+
+fn parse_space(s: &str) -> Result<AddressSpace, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "public" => Ok(AddressSpace::Public),
+        "local" | "private" => Ok(AddressSpace::Local),
+        "loopback" => Ok(AddressSpace::Loopback),
+        _ => Err(format!("'{s}': expected public, local or loopback")),
+    }
+}
+
+fn parse_permission(s: &str) -> Result<PermissionState, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "prompt" => Ok(PermissionState::Prompt),
+        "granted" | "grant" => Ok(PermissionState::Granted),
+        "denied" | "deny" => Ok(PermissionState::Denied),
+        _ => Err(format!("'{s}': expected prompt, granted or denied")),
+    }
 }
 
 /// A request ready to go: the browser (with its cookies) and what script asks.
@@ -87,13 +125,41 @@ pub struct Prepared {
 
 /// Validates the arguments: every refusal is one line, exit 2.
 pub fn prepare(args: &CheckArgs) -> Result<Prepared, Usage> {
-    let browser = Browser::with_engine(
-        transport_with(&args.net)?,
-        &normalize_origin(&args.origin),
-        args.browser,
-    )
-    .map_err(|e| Usage(e.to_string()))?;
+    let mut page =
+        Page::parse(&normalize_origin(&args.origin)).map_err(|e| Usage(e.to_string()))?;
+    if !args.page_headers.is_empty() {
+        let mut document = http::HeaderMap::new();
+        for line in &args.page_headers {
+            let (name, value) = parse_header(line, args.browser)?;
+            if let (Ok(n), Ok(v)) = (
+                http::HeaderName::from_bytes(name.as_bytes()),
+                http::HeaderValue::from_bytes(&value),
+            ) {
+                document.append(n, v);
+            }
+        }
+        page = page.with_document_headers(&document);
+    }
+    if let Some(space) = args.page_address_space {
+        page = page.with_address_space(space);
+    }
+    if let Some(state) = args.local_network {
+        page = page.with_local_network_permission(state);
+    }
     check_scheme(&args.url)?;
+    if let Some(space) = args.target_address_space {
+        if let Some(host) = url::Url::parse(&args.url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+        {
+            page = page.with_target_address_space(&host, space);
+        }
+    }
+    let mut profile = args.browser.profile();
+    if args.third_party_cookies == "allowed" {
+        profile = profile.with_third_party_cookies(ThirdPartyCookies::Allowed);
+    }
+    let browser = Browser::on_page(transport_with(&args.net)?, page, profile);
     let url = browser.url(&args.url).map_err(|e| Usage(e.to_string()))?;
     let mut request = Request::get(url).method(args.method.clone());
     for line in &args.headers {
