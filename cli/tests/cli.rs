@@ -1038,3 +1038,41 @@ fn check_takes_the_pages_address_space_permission_and_policies() {
         stdout(&o)
     );
 }
+
+#[test]
+fn check_json_lists_each_withheld_cookie_with_its_reason_and_fix() {
+    let port = start(api_routes());
+    let url = format!("http://127.0.0.1:{port}/ok");
+    let args = [
+        "check",
+        &url,
+        "--origin",
+        PAGE,
+        "-X",
+        "PUT",
+        "-H",
+        "X-Token: 1",
+        "--credentials",
+        "include",
+        "--cookie",
+        "sid=7",
+        "--json",
+    ];
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["cookies"][0]["name"], "sid");
+    assert_eq!(v["cookies"][0]["action"], "not-sent");
+    assert_eq!(v["cookies"][0]["reason"], "third-party-blocked");
+    assert!(
+        v["cookies"][0]["fix"]
+            .as_str()
+            .unwrap()
+            .contains("Partitioned")
+    );
+    // With the switch users turn on, the (Lax) cookie is still withheld cross-site.
+    let mut allowed = args.to_vec();
+    allowed.extend(["--third-party-cookies", "allowed"]);
+    let v: serde_json::Value = serde_json::from_slice(&run(&allowed).stdout).unwrap();
+    assert_eq!(v["cookies"][0]["reason"], "same-site-default-lax");
+}

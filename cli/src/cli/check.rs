@@ -557,5 +557,20 @@ pub fn to_json(request: &Request, browser: &Browser<ReqwestTransport>, fetched: 
             obj.insert("notes".into(), json!([]));
         }
     }
+    // Cookies withheld or not stored, with the engine's reason and the fix.
+    let cookies: Vec<Value> = fetched
+        .cookies
+        .iter()
+        .map(|n| {
+            json!({
+                "name": n.name,
+                "action": n.action,
+                "reason": n.reason,
+                "url": n.url,
+                "fix": n.reason.fix(),
+            })
+        })
+        .collect();
+    obj.insert("cookies".into(), json!(cookies));
     v
 }
