@@ -178,6 +178,28 @@ fn whole_fetch(c: &mut Criterion) {
     });
 }
 
+/// The same fetch from a page shared by every fetch (as a `Browser` does):
+/// the page's origin is neither cloned nor serialized again.
+fn whole_fetch_shared_page(c: &mut Criterion) {
+    let p = Profile::chromium();
+    let page = std::sync::Arc::new(browser_cors::Page::parse(PAGE).unwrap());
+    let url: url::Url = "https://api.example/items/1".parse().unwrap();
+    let response = typical_response();
+    let now = Instant::now();
+    let mut cache = PreflightCache::default();
+    c.bench_function("fetch/simple_get_shared_page", |b| {
+        b.iter(|| {
+            let req = Request::get(url.clone()).credentials(CredentialsMode::Include);
+            let mut fetch = Fetch::on_shared_page(&p, &page, req);
+            let Action::Send(_) = fetch.poll(&mut cache, now) else {
+                unreachable!()
+            };
+            fetch.on_response_head(StatusCode::OK, &response, &mut cache, now);
+            fetch.into_outcome()
+        })
+    });
+}
+
 fn replay_vectors(c: &mut Criterion) {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/spec-tests/vectors");
     let files: Vec<(String, Vec<Scenario>, Profile)> =
@@ -214,6 +236,7 @@ criterion_group!(
     check,
     cache_hit,
     whole_fetch,
+    whole_fetch_shared_page,
     replay_vectors
 );
 criterion_main!(benches);

@@ -371,6 +371,22 @@ impl Fetch {
         Fetch::for_page(profile, &Arc::new(page.clone()), request)
     }
 
+    /// [`Fetch::from_page`] for a page shared by many fetches: nothing of
+    /// the page is copied (how the `Browser` starts each of its fetches).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use browser_cors::{Fetch, Page, Profile, Request};
+    /// let page = Arc::new(Page::parse("https://app.test").unwrap());
+    /// for path in ["/a", "/b"] {
+    ///     let url = format!("https://api.test{path}").parse().unwrap();
+    ///     let _fetch = Fetch::on_shared_page(&Profile::chromium(), &page, Request::get(url));
+    /// }
+    /// ```
+    pub fn on_shared_page(profile: &Profile, page: &Arc<Page>, request: Request) -> Fetch {
+        Fetch::for_page(profile, page, request)
+    }
+
     /// [`Fetch::new`] for a page whose serialization is already known.
     pub(crate) fn for_page(profile: &Profile, page: &Arc<Page>, request: Request) -> Fetch {
         let Request {
