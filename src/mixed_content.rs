@@ -61,7 +61,14 @@ pub fn upgraded(url: &Url) -> Option<Url> {
 }
 
 /// [`upgraded`] with the engine's treatment of loopback URLs.
-pub(crate) fn upgraded_for(url: &Url, rules: &MixedContentRules) -> Option<Url> {
+///
+/// ```
+/// use browser_cors::{mixed_content::upgraded_for, Profile};
+/// let loopback = url::Url::parse("http://127.0.0.1:8080/").unwrap();
+/// assert!(upgraded_for(&loopback, &Profile::chromium().mixed_content).is_none());
+/// assert!(upgraded_for(&loopback, &Profile::webkit().mixed_content).is_some());
+/// ```
+pub fn upgraded_for(url: &Url, rules: &MixedContentRules) -> Option<Url> {
     if rules.upgrade_loopback == crate::profile::UpgradeLoopback::Skipped
         && is_potentially_trustworthy(url)
     {

@@ -1,0 +1,399 @@
+//! Each engine difference of `src/profile.rs`, pinned by a small scenario
+//! run through the replayer (or, for cookie facts, the jar) in all three
+//! engines: the engines that differ must differ, exactly here.
+use browser_cors::Profile;
+use browser_cors::conformance::{Expectation, Scenario, replay};
+use browser_cors::profile::*;
+use serde_json::{Value, json};
+
+/// Runs `steps` (fetch arguments with optional `wait_ms`) against `routes`
+/// and returns what the emulated browser did at each step.
+fn observe(profile: &Profile, routes: Value, steps: Value) -> Vec<Expectation> {
+    let steps: Vec<Value> = steps
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let mut s = s.clone();
+            let wait = s.get("wait_ms").cloned().unwrap_or(json!(0));
+            if let Some(o) = s.as_object_mut() {
+                o.remove("wait_ms");
+            }
+            json!({"fetch": s, "wait_ms": wait, "expect": {"result": "", "server_log": []}})
+        })
+        .collect();
+    let scenario: Scenario =
+        serde_json::from_value(json!({"id": "t", "routes": routes, "steps": steps})).unwrap();
+    replay("t.json", &[scenario], profile)
+        .into_iter()
+        .map(|r| r.observed)
+        .collect()
+}
+
+/// `fetch()`'s result (`response` / `network-error`) in each engine.
+fn results(routes: Value, steps: Value) -> [String; 3] {
+    Engine::ALL.map(|e| {
+        observe(&e.profile(), routes.clone(), steps.clone())[0]
+            .result
+            .clone()
+    })
+}
+
+/// How many requests the second step put on the wire, in each engine.
+fn second_step_requests(routes: Value, steps: Value) -> [usize; 3] {
+    Engine::ALL.map(|e| {
+        observe(&e.profile(), routes.clone(), steps.clone())[1]
+            .server_log
+            .len()
+    })
+}
+
+fn methods(e: &Expectation) -> Vec<&str> {
+    e.server_log.iter().map(|l| l.method.as_str()).collect()
+}
+
+fn allow_all() -> Value {
+    json!([
+        {"origin": "{B}", "path": "/r", "method": "OPTIONS", "status": 204, "headers": [
+            ["Access-Control-Allow-Origin", "{A}"], ["Access-Control-Allow-Methods", "PUT, DELETE"],
+            ["Access-Control-Allow-Headers", "*"], ["Access-Control-Max-Age", "600"]]},
+        {"origin": "{B}", "path": "/r", "method": "*", "status": 200, "headers": [["Access-Control-Allow-Origin", "{A}"]]}
+    ])
+}
+
+/// Whether the single step with this header was preflighted, per engine.
+fn preflighted_with(name: &str, value: &str) -> [bool; 3] {
+    Engine::ALL.map(|e| {
+        let obs = observe(
+            &e.profile(),
+            allow_all(),
+            json!([{"url": "{B}/r", "headers": [[name, value]]}]),
+        );
+        methods(&obs[0]).first() == Some(&"OPTIONS")
+    })
+}
+
+#[test]
+fn client_hints_are_safelisted_only_in_chromium() {
+    assert_eq!(preflighted_with("DPR", "2"), [false, true, true]);
+    assert_eq!(preflighted_with("Save-Data", "on"), [false, true, true]);
+    assert_eq!(preflighted_with("DPR", "abc"), [true, true, true]);
+}
+
+#[test]
+fn high_bytes_are_unsafe_only_in_firefox() {
+    assert_eq!(
+        preflighted_with("Accept", "text/h\u{e9}"),
+        [false, true, false]
+    );
+}
+
+#[test]
+fn user_agent_is_dropped_only_by_chromium() {
+    assert_eq!(preflighted_with("User-Agent", "bot"), [false, true, true]);
+    let obs = observe(
+        &Profile::webkit(),
+        allow_all(),
+        json!([{"url": "{B}/r", "headers": [["User-Agent", "bot"]]}]),
+    );
+    let preflight_ua = obs[0].server_log[0].request_headers.as_ref().unwrap()["user-agent"].clone();
+    assert_eq!(
+        preflight_ua.as_deref(),
+        Some("bot"),
+        "WebKit copies the UA onto the preflight"
+    );
+}
+
+#[test]
+fn repeated_values_are_checked_one_by_one_in_firefox() {
+    let a = "a".repeat(100);
+    let obs: Vec<Vec<String>> = Engine::ALL
+        .map(|e| {
+            let o = observe(
+                &e.profile(),
+                allow_all(),
+                json!([{"url": "{B}/r", "headers": [["Accept", a], ["Accept", a]]}]),
+            );
+            methods(&o[0]).iter().map(|m| m.to_string()).collect()
+        })
+        .to_vec();
+    assert_eq!(
+        obs,
+        [vec!["OPTIONS", "GET"], vec!["GET"], vec!["OPTIONS", "GET"]]
+    );
+    let dup = observe(
+        &Profile::firefox(),
+        allow_all(),
+        json!([{"url": "{B}/r", "headers": [["X-A", "1"], ["X-A", "2"]]}]),
+    );
+    assert_eq!(dup[0].server_log[0].acrh.as_deref(), Some("x-a,x-a"));
+}
+
+#[test]
+fn cache_credentials_rule() {
+    let routes = json!([
+        {"origin": "{B}", "path": "/r", "method": "OPTIONS", "status": 204, "headers": [
+            ["Access-Control-Allow-Origin", "{A}"], ["Access-Control-Allow-Methods", "PUT"],
+            ["Access-Control-Allow-Credentials", "true"], ["Access-Control-Max-Age", "600"]]},
+        {"origin": "{B}", "path": "/r", "method": "*", "status": 200, "headers": [
+            ["Access-Control-Allow-Origin", "{A}"], ["Access-Control-Allow-Credentials", "true"]]}
+    ]);
+    let steps = json!([
+        {"url": "{B}/r", "method": "PUT", "credentials": "include"},
+        {"url": "{B}/r", "method": "PUT", "credentials": "omit"}
+    ]);
+    assert_eq!(
+        second_step_requests(routes, steps),
+        [1, 2, 1],
+        "an include entry serves omit except in Firefox"
+    );
+}
+
+#[test]
+fn cached_wildcard_methods_are_literal_in_firefox() {
+    let routes = json!([
+        {"origin": "{B}", "path": "/r", "method": "OPTIONS", "status": 204, "headers": [
+            ["Access-Control-Allow-Origin", "{A}"], ["Access-Control-Allow-Methods", "*"], ["Access-Control-Max-Age", "600"]]},
+        {"origin": "{B}", "path": "/r", "method": "*", "status": 200, "headers": [["Access-Control-Allow-Origin", "{A}"]]}
+    ]);
+    let steps = json!([{"url": "{B}/r", "method": "PUT"}, {"url": "{B}/r", "method": "DELETE"}]);
+    assert_eq!(second_step_requests(routes, steps), [1, 2, 1]);
+}
+
+#[test]
+fn max_age_rules() {
+    use browser_cors::preflight::max_age;
+    let secs = |v: &[u8], p: &Profile| max_age(Some(v), p).as_secs();
+    assert_eq!(Engine::ALL.map(|e| secs(b"abc", &e.profile())), [5, 0, 5]);
+    assert_eq!(
+        Engine::ALL.map(|e| secs(b"999999", &e.profile())),
+        [7200, 86400, 600]
+    );
+    assert_eq!(Engine::ALL.map(|e| secs(b"-1", &e.profile())), [0, 0, 0]);
+    assert_eq!(
+        Engine::ALL.map(|e| max_age(None, &e.profile()).as_secs()),
+        [5, 5, 5]
+    );
+}
+
+#[test]
+fn failed_actual_request_drops_the_entry_only_in_firefox() {
+    let routes = json!([
+        {"origin": "{B}", "path": "/r", "method": "OPTIONS", "status": 204, "headers": [
+            ["Access-Control-Allow-Origin", "{A}"], ["Access-Control-Allow-Methods", "PUT"], ["Access-Control-Max-Age", "600"]]},
+        {"origin": "{B}", "path": "/r", "method": "*", "status": 200, "headers": []}
+    ]);
+    let steps = json!([{"url": "{B}/r", "method": "PUT"}, {"url": "{B}/r", "method": "PUT"}]);
+    assert_eq!(second_step_requests(routes, steps), [1, 2, 1]);
+}
+
+#[test]
+fn webkit_caches_a_result_whose_header_check_failed() {
+    let routes = json!([
+        {"origin": "{B}", "path": "/r", "method": "OPTIONS", "status": 204, "headers": [
+            ["Access-Control-Allow-Origin", "{A}"], ["Access-Control-Allow-Methods", "PUT"], ["Access-Control-Max-Age", "600"]]},
+        {"origin": "{B}", "path": "/r", "method": "*", "status": 200, "headers": [["Access-Control-Allow-Origin", "{A}"]]}
+    ]);
+    // The first PUT asks for X-A, which is refused; the second needs only PUT.
+    let steps = json!([{"url": "{B}/r", "method": "PUT", "headers": [["X-A", "1"]]}, {"url": "{B}/r", "method": "PUT"}]);
+    assert_eq!(second_step_requests(routes, steps), [2, 2, 1]);
+}
+
+fn redirect_routes(location: &str) -> Value {
+    json!([
+        {"origin": "{B}", "path": "/r", "method": "OPTIONS", "status": 204, "headers": [
+            ["Access-Control-Allow-Origin", "*"], ["Access-Control-Allow-Methods", "PUT"], ["Access-Control-Allow-Headers", "*"]]},
+        {"origin": "{B}", "path": "/r", "method": "*", "status": 307, "headers": [["Location", location], ["Access-Control-Allow-Origin", "*"]]},
+        {"origin": "{B}", "path": "/s", "method": "*", "status": 303, "headers": [["Location", "{B}/t"], ["Access-Control-Allow-Origin", "*"]]},
+        {"origin": "{C}", "path": "/t", "method": "*", "status": 200, "headers": [
+            ["Access-Control-Allow-Origin", "*"], ["Access-Control-Allow-Methods", "PUT"], ["Access-Control-Allow-Headers", "*"]]},
+        {"origin": "{B}", "path": "/t", "method": "*", "status": 200, "headers": [["Access-Control-Allow-Origin", "*"]]}
+    ])
+}
+
+#[test]
+fn preflight_after_a_redirect_that_made_the_request_simple() {
+    let steps = json!([{"url": "{B}/s", "method": "PUT"}]);
+    let routes = json!([
+        {"origin": "{B}", "path": "/s", "method": "OPTIONS", "status": 204, "headers": [
+            ["Access-Control-Allow-Origin", "{A}"], ["Access-Control-Allow-Methods", "PUT"]]},
+        {"origin": "{B}", "path": "/s", "method": "*", "status": 303, "headers": [["Location", "{B}/t"], ["Access-Control-Allow-Origin", "{A}"]]},
+        {"origin": "{B}", "path": "/t", "method": "*", "status": 200, "headers": [["Access-Control-Allow-Origin", "{A}"]]}
+    ]);
+    let logs: Vec<Vec<String>> = Engine::ALL
+        .map(|e| {
+            methods(&observe(&e.profile(), routes.clone(), steps.clone())[0])
+                .iter()
+                .map(|m| m.to_string())
+                .collect()
+        })
+        .to_vec();
+    assert_eq!(logs[0], ["OPTIONS", "PUT", "GET"]);
+    assert_eq!(logs[1], ["OPTIONS", "PUT", "OPTIONS", "GET"]);
+    assert_eq!(logs[2], ["OPTIONS", "PUT", "OPTIONS", "GET"]);
+}
+
+#[test]
+fn preflight_origin_and_names_after_a_cross_origin_redirect() {
+    let steps = json!([{"url": "{B}/r", "headers": [["Authorization", "x"], ["X-A", "1"]]}]);
+    let obs = Engine::ALL
+        .map(|e| observe(&e.profile(), redirect_routes("{C}/t"), steps.clone()).remove(0));
+    let second_preflight = |o: &Expectation| {
+        o.server_log
+            .get(2)
+            .map(|l| (l.method.clone(), l.origin.clone(), l.acrh.clone()))
+    };
+    assert_eq!(
+        second_preflight(&obs[0]),
+        Some(("OPTIONS".into(), Some("null".into()), Some("x-a".into())))
+    );
+    assert_eq!(
+        second_preflight(&obs[1]),
+        Some(("OPTIONS".into(), Some("{A}".into()), Some("x-a".into())))
+    );
+    assert_eq!(
+        second_preflight(&obs[2]),
+        Some((
+            "OPTIONS".into(),
+            Some("null".into()),
+            Some("authorization,x-a".into())
+        ))
+    );
+    for o in &obs {
+        let last = o.server_log.last().unwrap();
+        assert_eq!(
+            last.request_headers.as_ref().unwrap()["authorization"],
+            None,
+            "Authorization never crosses origins"
+        );
+    }
+}
+
+#[test]
+fn userinfo_in_a_same_origin_redirect() {
+    let routes = json!([
+        {"origin": "{A}", "path": "/r", "method": "*", "status": 302, "headers": [["Location", "http://u:p@{A_host}/t"]]},
+        {"origin": "{A}", "path": "/t", "method": "*", "status": 200, "headers": []}
+    ]);
+    assert_eq!(
+        results(routes, json!([{"url": "{A}/r"}])),
+        ["network-error", "response", "response"]
+    );
+}
+
+#[test]
+fn webkit_checks_redirects_with_the_credentials_decided_at_start() {
+    let routes = json!([
+        {"origin": "{A}", "path": "/r", "method": "*", "status": 302, "headers": [["Location", "{B}/m"]]},
+        {"origin": "{B}", "path": "/m", "method": "*", "status": 302, "headers": [["Location", "{A}/t"], ["Access-Control-Allow-Origin", "{A}"]]},
+        {"origin": "{A}", "path": "/t", "method": "*", "status": 200, "headers": [["Access-Control-Allow-Origin", "*"]]}
+    ]);
+    assert_eq!(
+        results(routes, json!([{"url": "{A}/r"}])),
+        ["response", "response", "network-error"]
+    );
+}
+
+#[test]
+fn fetch_metadata_after_a_redirect() {
+    let routes = json!([
+        {"origin": "{A}", "path": "/r", "method": "*", "status": 302, "headers": [["Location", "{B}/t"]]},
+        {"origin": "{B}", "path": "/t", "method": "*", "status": 200, "headers": [["Access-Control-Allow-Origin", "{A}"]]}
+    ]);
+    let sites = Engine::ALL.map(|e| {
+        let o = observe(&e.profile(), routes.clone(), json!([{"url": "{A}/r"}])).remove(0);
+        o.server_log[1].sec_fetch_site.clone()
+    });
+    assert_eq!(
+        sites,
+        [Some("same-site".into()), Some("cross-site".into()), None]
+    );
+}
+
+#[test]
+fn wire_defaults() {
+    let obs = Engine::ALL.map(|e| {
+        observe(
+            &e.profile(),
+            allow_all(),
+            json!([{"url": "{B}/r", "headers": [["Range", "bytes=00-5"], ["Accept", "a\u{e9}"]]}]),
+        )
+        .remove(0)
+    });
+    let rh = |o: &Expectation, n: &str| {
+        o.server_log
+            .last()
+            .unwrap()
+            .request_headers
+            .as_ref()
+            .unwrap()[n]
+            .clone()
+    };
+    assert_eq!(rh(&obs[0], "range").as_deref(), Some("bytes=0-5"));
+    assert_eq!(rh(&obs[1], "range").as_deref(), Some("bytes=00-5"));
+    assert_eq!(
+        rh(&obs[2], "accept").as_deref(),
+        Some("a\u{c3}\u{a9}"),
+        "WebKit sends UTF-8"
+    );
+    assert_eq!(Profile::webkit().defaults.accept_language, "en-US");
+}
+
+#[test]
+fn authorization_wildcard_rule_is_a_profile_switch() {
+    let mut spec = Profile::chromium();
+    spec.authorization_wildcard = AuthorizationWildcard::MustBeListed;
+    let step = json!([{"url": "{B}/r", "headers": [["Authorization", "x"]]}]);
+    assert_eq!(
+        observe(&Profile::chromium(), allow_all(), step.clone())[0].result,
+        "response"
+    );
+    assert_eq!(observe(&spec, allow_all(), step)[0].result, "network-error");
+}
+
+#[test]
+fn recorded_cookie_and_upgrade_facts() {
+    use browser_cors::cookie::CookieReason;
+    let now = std::time::Instant::now();
+    let loopback = url::Url::parse("http://127.0.0.1:8001/").unwrap();
+    // cookie/secure-from-loopback-http
+    let mut chromium = browser_cors::CookieJar::new(&Profile::chromium());
+    assert_eq!(
+        chromium.store_first_party(&loopback, b"s=1; Secure", now),
+        None
+    );
+    let mut webkit = browser_cors::CookieJar::new(&Profile::webkit());
+    assert_eq!(
+        webkit.store_first_party(&loopback, b"s=1; Secure", now),
+        Some(CookieReason::SecureFromInsecureUrl)
+    );
+    // cookie/domain-attribute-on-ip
+    assert_eq!(
+        chromium.store_first_party(&loopback, b"b=1; Domain=0.0.1", now),
+        Some(CookieReason::InvalidDomain)
+    );
+    assert_eq!(
+        webkit.store_first_party(&loopback, b"b=1; Domain=0.0.1", now),
+        None
+    );
+    // cookie/none-without-secure-same-site
+    let https = url::Url::parse("https://api.app.test/").unwrap();
+    let mut firefox = browser_cors::CookieJar::new(&Profile::firefox());
+    assert_eq!(
+        firefox.store_first_party(&https, b"nn=1; SameSite=None", now),
+        Some(CookieReason::NoneWithoutSecure)
+    );
+    // mixed/upgrade-insecure-requests-loopback
+    assert_eq!(
+        Profile::chromium().mixed_content.upgrade_loopback,
+        UpgradeLoopback::Skipped
+    );
+    assert!(
+        browser_cors::mixed_content::upgraded_for(&loopback, &Profile::firefox().mixed_content)
+            .is_none()
+    );
+    assert!(
+        browser_cors::mixed_content::upgraded_for(&loopback, &Profile::webkit().mixed_content)
+            .is_some()
+    );
+}
