@@ -6,10 +6,11 @@ use http::header::{ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_ORIGIN
 
 use crate::error::CorsError;
 use crate::headers::{get_combined_cow, trim_tab_space};
-use crate::profile::Engine;
+use crate::profile::AllowOriginCheck;
 use crate::request::CredentialsMode;
 
-/// Runs the CORS check of one response the way `engine` does.
+/// Runs the CORS check of one response the way an engine does: `check` is
+/// the profile's [`AllowOriginCheck`] (an [`crate::Engine`] converts to its own).
 ///
 /// `origin` is the serialization of the request's origin (`null` once a
 /// redirect tainted it). Fails closed: anything but an exact match (or `*`
@@ -28,7 +29,7 @@ pub fn cors_check(
     headers: &HeaderMap,
     origin: &str,
     credentials: CredentialsMode,
-    engine: Engine,
+    check: impl Into<AllowOriginCheck>,
 ) -> Result<(), CorsError> {
     // Allocates only to build an error: on success the header values are
     // borrowed (a single line each) and compared in place.
@@ -44,10 +45,10 @@ pub fn cors_check(
         (Some(_), true) => get_combined_cow(headers, &ACCESS_CONTROL_ALLOW_ORIGIN),
     };
     let allow_origin = allow_origin.as_deref();
-    match engine {
-        Engine::Chromium => chromium_origin(allow_origin, origin, include)?,
-        Engine::Firefox => firefox_origin(allow_origin, lines, origin, include)?,
-        Engine::WebKit => webkit_origin(allow_origin, origin, include)?,
+    match check.into() {
+        AllowOriginCheck::Chromium => chromium_origin(allow_origin, origin, include)?,
+        AllowOriginCheck::Gecko => firefox_origin(allow_origin, lines, origin, include)?,
+        AllowOriginCheck::WebKit => webkit_origin(allow_origin, origin, include)?,
     }
     if include {
         let allow_credentials = get_combined_cow(headers, &ACCESS_CONTROL_ALLOW_CREDENTIALS);
@@ -139,6 +140,7 @@ fn webkit_origin(allow: Option<&[u8]>, origin: &str, include: bool) -> Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::profile::Engine;
     use http::HeaderValue;
 
     const A: &str = "http://127.0.0.1:8000";

@@ -1052,7 +1052,7 @@ impl Fetch {
                 headers,
                 self.origin_value(),
                 credentials,
-                self.profile.engine,
+                self.profile.allow_origin_check,
             )
         } else {
             Ok(())

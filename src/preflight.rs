@@ -162,7 +162,7 @@ pub(crate) fn validate(
     {
         return fail(CorsError::PreflightInvalidStatus);
     }
-    if let Err(e) = cors_check(headers, origin, credentials, profile.engine) {
+    if let Err(e) = cors_check(headers, origin, credentials, profile.allow_origin_check) {
         return fail(e);
     }
     if !ok_status {

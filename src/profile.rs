@@ -625,6 +625,35 @@ pub enum PartialContentLength {
     AsSent,
 }
 
+/// Which algorithm classifies a refused `Access-Control-Allow-Origin` (the
+/// verdict is the same in all three; the reason reported, and so the
+/// console sentence, differs: scenarios `acao/two-lines-same`,
+/// `acao/two-values-comma`, `acao/star-credentials`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AllowOriginCheck {
+    /// Chromium's `CheckAccess` (`services/network/public/cpp/cors/cors.cc`):
+    /// lines are combined; a space or comma means several values.
+    Chromium,
+    /// Gecko's `nsCORSListenerProxy::CheckRequestApproved`: two lines are
+    /// several values; anything else that is not the origin is a mismatch.
+    Gecko,
+    /// WebKit's `passesAccessControlCheck`: a `*` with credentials and a
+    /// comma are reported as such, the rest as a mismatch.
+    WebKit,
+}
+
+impl From<Engine> for AllowOriginCheck {
+    /// The engine's own algorithm.
+    fn from(engine: Engine) -> AllowOriginCheck {
+        match engine {
+            Engine::Chromium => AllowOriginCheck::Chromium,
+            Engine::Firefox => AllowOriginCheck::Gecko,
+            Engine::WebKit => AllowOriginCheck::WebKit,
+        }
+    }
+}
+
 /// How the `Range` unit is matched (scenario `misc/range-uppercase-unit`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -704,6 +733,8 @@ pub struct Profile {
     pub corp: CorpRules,
     /// Cookies.
     pub cookies: CookieRules,
+    /// How a refused `Access-Control-Allow-Origin` is classified.
+    pub allow_origin_check: AllowOriginCheck,
     /// A redirect with an empty `Location`.
     pub empty_location: EmptyLocation,
     /// The `Range` unit's case.
@@ -800,6 +831,7 @@ impl Profile {
                 max_per_domain: 180,
                 max_total: 3300,
             },
+            allow_origin_check: AllowOriginCheck::Chromium,
             empty_location: EmptyLocation::NotARedirect,
             range_unit: RangeUnit::LowercaseOnly,
             partial_content_length: PartialContentLength::FromContentRange,
@@ -859,6 +891,7 @@ impl Profile {
                 max_per_domain: 180,
                 max_total: 3000,
             },
+            allow_origin_check: AllowOriginCheck::Gecko,
             empty_location: EmptyLocation::SameUrl,
             partial_content_length: PartialContentLength::AsSent,
             defaults: Defaults {
@@ -919,6 +952,7 @@ impl Profile {
                 max_per_domain: 180,
                 max_total: 3000,
             },
+            allow_origin_check: AllowOriginCheck::WebKit,
             empty_location: EmptyLocation::FailWhenFollowed,
             range_unit: RangeUnit::AnyCase,
             partial_content_length: PartialContentLength::AsSent,
