@@ -5,9 +5,11 @@
 //! one named fact, with the conformance scenario that shows it (each is
 //! pinned by `spec-tests/profile_facts.rs`). Adding an
 //! engine is adding one constructor here (and its console sentences in
-//! [`crate::error`]).
+//! `profile/console.rs`, the one place that matches on [`Engine`]).
 
 use std::time::Duration;
+
+mod console;
 
 /// A browser engine whose behaviour is emulated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
