@@ -898,6 +898,40 @@ impl Fetch {
     /// Builds and sends the actual request (HTTP-network-or-cache fetch's header steps).
     fn send_actual(&mut self) {
         let url = self.current_url().clone();
+        let mut headers = self.script_headers_on_wire();
+        let cors_or_unsafe = self.tainting == Tainting::Cors
+            || (self.method != Method::GET && self.method != Method::HEAD);
+        if cors_or_unsafe {
+            headers.set(http::header::ORIGIN, self.origin_header());
+        }
+        headers.set_default(http::header::ACCEPT, "*/*");
+        headers.set_default(
+            http::header::ACCEPT_LANGUAGE,
+            self.profile.defaults.accept_language,
+        );
+        headers.set_default(http::header::USER_AGENT, self.profile.defaults.user_agent);
+        if let Some(site) = self.fetch_site() {
+            self.add_fetch_metadata(&mut headers, &url, self.mode.as_str(), site);
+        }
+        let request = WireRequest {
+            kind: RequestKind::Actual,
+            method: self.method.clone(),
+            url,
+            headers,
+            body: self.body.clone(),
+            credentials: if self.includes_credentials() {
+                Credentials::Include
+            } else {
+                Credentials::Omit
+            },
+        };
+        self.trace.push(request);
+        self.state = State::Actual;
+    }
+
+    /// The script's headers as the engine puts them on the wire (repeated
+    /// values, `Range`, bytes above 0x7F), with room for the browser's own.
+    fn script_headers_on_wire(&self) -> HeaderList {
         // The script's headers, the four defaults, Origin, Sec-Fetch-* and Cookie.
         let mut headers = HeaderList::with_capacity(self.headers.len() + 9);
         let firefox_style =
@@ -924,21 +958,17 @@ impl Fetch {
             // appending is setting, without a search per header.
             headers.push_new(name, value);
         }
-        let cors_or_unsafe = self.tainting == Tainting::Cors
-            || (self.method != Method::GET && self.method != Method::HEAD);
-        if cors_or_unsafe {
-            headers.set(http::header::ORIGIN, self.origin_header());
-        }
-        headers.set_default(http::header::ACCEPT, "*/*");
-        headers.set_default(
-            http::header::ACCEPT_LANGUAGE,
-            self.profile.defaults.accept_language,
-        );
-        headers.set_default(http::header::USER_AGENT, self.profile.defaults.user_agent);
-        let metadata = match self.profile.fetch_metadata {
-            FetchMetadata::Chain => Some(FetchSite::of_chain(&self.page.origin, self.url_list())),
+        headers
+    }
+
+    /// `Sec-Fetch-Site` of the actual request, as the engine computes it
+    /// over the redirect chain (`None`: the engine sends no metadata).
+    fn fetch_site(&self) -> Option<FetchSite> {
+        let chain = || FetchSite::of_chain(&self.page.origin, self.url_list());
+        match self.profile.fetch_metadata {
+            FetchMetadata::Chain => Some(chain()),
             FetchMetadata::CrossSiteAfterRedirect => {
-                let site = FetchSite::of_chain(&self.page.origin, self.url_list());
+                let site = chain();
                 Some(
                     if !self.redirects.is_empty() && site == FetchSite::SameSite {
                         FetchSite::CrossSite
@@ -947,14 +977,17 @@ impl Fetch {
                     },
                 )
             }
-            FetchMetadata::NoneAfterCrossOriginRedirect => (!(self.mode == Mode::Cors
-                && self.hops.crossed_origin))
-                .then(|| FetchSite::of_chain(&self.page.origin, self.url_list())),
-        };
-        if let Some(site) = metadata {
-            self.add_fetch_metadata(&mut headers, &url, self.mode.as_str(), site);
+            FetchMetadata::NoneAfterCrossOriginRedirect => {
+                (!(self.mode == Mode::Cors && self.hops.crossed_origin)).then(chain)
+            }
         }
-        let include = match self.credentials {
+    }
+
+    /// Whether the actual request carries credentials
+    /// ([HTTP-network-or-cache fetch](https://fetch.spec.whatwg.org/#http-network-or-cache-fetch),
+    /// includeCredentials), with the page's `credentialless` policy.
+    fn includes_credentials(&self) -> bool {
+        let by_mode = match self.credentials {
             CredentialsMode::Include => true,
             CredentialsMode::Omit => false,
             CredentialsMode::SameOrigin => {
@@ -963,22 +996,10 @@ impl Fetch {
                         && self.profile.redirect_credentials == RedirectCredentials::DecidedAtStart
                         && self.credentials_at_start)
             }
-        } && !(self.tainting == Tainting::Opaque
-            && corp::omits_credentials(self.page.embedder_policy, &self.profile.corp));
-        let request = WireRequest {
-            kind: RequestKind::Actual,
-            method: self.method.clone(),
-            url,
-            headers,
-            body: self.body.clone(),
-            credentials: if include {
-                Credentials::Include
-            } else {
-                Credentials::Omit
-            },
         };
-        self.trace.push(request);
-        self.state = State::Actual;
+        by_mode
+            && !(self.tainting == Tainting::Opaque
+                && corp::omits_credentials(self.page.embedder_policy, &self.profile.corp))
     }
 
     fn on_preflight_response(
@@ -1039,24 +1060,7 @@ impl Fetch {
         } else {
             Stage::Response
         };
-        let checked = if self.tainting == Tainting::Cors {
-            let credentials = if location.is_some()
-                && self.profile.redirect_credentials == RedirectCredentials::DecidedAtStart
-                && self.credentials_at_start
-            {
-                CredentialsMode::Include
-            } else {
-                self.credentials
-            };
-            cors_check(
-                headers,
-                self.origin_value(),
-                credentials,
-                self.profile.allow_origin_check,
-            )
-        } else {
-            Ok(())
-        };
+        let checked = self.cors_check_of(headers, location.is_some());
         if let Some(jar) = jar {
             self.store_cookies(jar, headers, checked.is_err(), now);
         }
@@ -1067,53 +1071,11 @@ impl Fetch {
             }
             return self.fail(e, stage, code);
         }
-        if self.tainting == Tainting::Opaque {
-            let includes_credentials = self
-                .trace
-                .last()
-                .is_some_and(|r| r.credentials == Credentials::Include);
-            if let Err(block) = corp::check(
-                &self.page.origin,
-                self.current_url(),
-                headers,
-                self.page.embedder_policy,
-                includes_credentials,
-                &self.profile.corp,
-            ) {
-                return self.fail(CorsError::ResourcePolicy { block }, stage, code);
-            }
+        if let Err(block) = self.resource_policy_check(headers) {
+            return self.fail(CorsError::ResourcePolicy { block }, stage, code);
         }
         let Some(location) = location else {
-            let partial_length = (status == StatusCode::PARTIAL_CONTENT
-                && self.profile.partial_content_length == PartialContentLength::FromContentRange
-                && !headers.contains_key(http::header::CONTENT_LENGTH))
-            .then(|| content_range_length(headers))
-            .flatten();
-            let with_length;
-            let headers = match partial_length {
-                Some(n) => {
-                    with_length = {
-                        let mut h = headers.clone();
-                        h.insert(http::header::CONTENT_LENGTH, http::HeaderValue::from(n));
-                        h
-                    };
-                    &with_length
-                }
-                None => headers,
-            };
-            let response_type = match self.tainting {
-                Tainting::Basic => ResponseType::Basic,
-                Tainting::Cors => ResponseType::Cors,
-                Tainting::Opaque => ResponseType::Opaque,
-            };
-            let response = filtered(
-                response_type,
-                status,
-                headers,
-                self.current_url(),
-                !self.redirects.is_empty(),
-                self.credentials,
-            );
+            let response = self.final_response(status, headers);
             return self.finish(response);
         };
         match self.redirect {
@@ -1140,6 +1102,83 @@ impl Fetch {
                 ),
             },
         }
+    }
+
+    /// The [CORS check](https://fetch.spec.whatwg.org/#concept-cors-check)
+    /// of a response, when the tainting is `cors`; a redirect response is
+    /// checked as credentialed in engines that decide credentials at the start.
+    fn cors_check_of(&self, headers: &HeaderMap, is_redirect: bool) -> Result<(), CorsError> {
+        if self.tainting != Tainting::Cors {
+            return Ok(());
+        }
+        let credentials = if is_redirect
+            && self.profile.redirect_credentials == RedirectCredentials::DecidedAtStart
+            && self.credentials_at_start
+        {
+            CredentialsMode::Include
+        } else {
+            self.credentials
+        };
+        cors_check(
+            headers,
+            self.origin_value(),
+            credentials,
+            self.profile.allow_origin_check,
+        )
+    }
+
+    /// The [cross-origin resource policy check](https://fetch.spec.whatwg.org/#cross-origin-resource-policy-check)
+    /// of a response, when the tainting is opaque (a cross-origin `no-cors` fetch).
+    fn resource_policy_check(&self, headers: &HeaderMap) -> Result<(), corp::CorpBlock> {
+        if self.tainting != Tainting::Opaque {
+            return Ok(());
+        }
+        let includes_credentials = self
+            .trace
+            .last()
+            .is_some_and(|r| r.credentials == Credentials::Include);
+        corp::check(
+            &self.page.origin,
+            self.current_url(),
+            headers,
+            self.page.embedder_policy,
+            includes_credentials,
+            &self.profile.corp,
+        )
+    }
+
+    /// What script sees of the final response: the network's response (with
+    /// the `Content-Length` Chromium's cache gives a `206`), filtered by the
+    /// response tainting.
+    fn final_response(&self, status: StatusCode, headers: &HeaderMap) -> Response {
+        let partial_length = (status == StatusCode::PARTIAL_CONTENT
+            && self.profile.partial_content_length == PartialContentLength::FromContentRange
+            && !headers.contains_key(http::header::CONTENT_LENGTH))
+        .then(|| content_range_length(headers))
+        .flatten();
+        let with_length;
+        let headers = match partial_length {
+            Some(n) => {
+                let mut h = headers.clone();
+                h.insert(http::header::CONTENT_LENGTH, http::HeaderValue::from(n));
+                with_length = h;
+                &with_length
+            }
+            None => headers,
+        };
+        let response_type = match self.tainting {
+            Tainting::Basic => ResponseType::Basic,
+            Tainting::Cors => ResponseType::Cors,
+            Tainting::Opaque => ResponseType::Opaque,
+        };
+        filtered(
+            response_type,
+            status,
+            headers,
+            self.current_url(),
+            !self.redirects.is_empty(),
+            self.credentials,
+        )
     }
 
     /// The response's [location URL](https://fetch.spec.whatwg.org/#concept-response-location-url),
