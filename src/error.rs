@@ -177,6 +177,24 @@ pub enum CorsError {
     },
 }
 
+/// The reason's name and its details (`HeaderDisallowedByPreflightResponse {
+/// header: "x-token" }`); [`NetworkError`]'s `Display` is the engine's console
+/// sentence.
+///
+/// ```
+/// let e = browser_cors::CorsError::HeaderDisallowedByPreflightResponse { header: "x-token".into() };
+/// assert_eq!(e.to_string(), "HeaderDisallowedByPreflightResponse { header: \"x-token\" }");
+/// let boxed: Box<dyn std::error::Error> = Box::new(e);
+/// # let _ = boxed;
+/// ```
+impl fmt::Display for CorsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{self:?}")
+    }
+}
+
+impl std::error::Error for CorsError {}
+
 impl CorsError {
     /// The reason's name, as in Chromium's `CorsError` (`MissingAllowOriginHeader`).
     ///

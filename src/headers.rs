@@ -36,6 +36,8 @@ pub fn isomorphic_encode(s: &str) -> Result<Vec<u8>, char> {
         .collect()
 }
 
+/// [HTTP whitespace](https://fetch.spec.whatwg.org/#http-whitespace): tab,
+/// LF, CR or space (not form feed, unlike `u8::is_ascii_whitespace`).
 pub(crate) fn is_http_whitespace(b: u8) -> bool {
     matches!(b, b'\t' | b'\n' | b'\r' | b' ')
 }

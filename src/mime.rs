@@ -410,19 +410,9 @@ fn collect_http_quoted_string(rest: &mut &[u8]) -> Vec<u8> {
     value
 }
 
-/// [HTTP whitespace](https://fetch.spec.whatwg.org/#http-whitespace): tab,
-/// LF, CR or space (not form feed, unlike `u8::is_ascii_whitespace`).
-fn is_http_whitespace(b: u8) -> bool {
-    matches!(b, b'\t' | b'\n' | b'\r' | b' ')
-}
-
-fn trim_http_whitespace(mut bytes: &[u8]) -> &[u8] {
-    while let [first, after @ ..] = bytes
-        && is_http_whitespace(*first)
-    {
-        bytes = after;
-    }
-    trim_end_http_whitespace(bytes)
+/// Both ends' HTTP whitespace, as header value normalization strips it.
+fn trim_http_whitespace(bytes: &[u8]) -> &[u8] {
+    crate::headers::normalize_value(bytes)
 }
 
 fn trim_end_http_whitespace(mut bytes: &[u8]) -> &[u8] {
@@ -432,28 +422,6 @@ fn trim_end_http_whitespace(mut bytes: &[u8]) -> &[u8] {
         bytes = before;
     }
     bytes
-}
-
-/// An [HTTP token code point](https://mimesniff.spec.whatwg.org/#http-token-code-point).
-fn is_token_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-        || matches!(
-            b,
-            b'!' | b'#'
-                | b'$'
-                | b'%'
-                | b'&'
-                | b'\''
-                | b'*'
-                | b'+'
-                | b'-'
-                | b'.'
-                | b'^'
-                | b'_'
-                | b'`'
-                | b'|'
-                | b'~'
-        )
 }
 
 /// A non-empty string of HTTP token code points.
@@ -477,7 +445,7 @@ fn is_http_quoted_string_token(b: u8) -> bool {
 
 /// [Isomorphic decode](https://infra.spec.whatwg.org/#isomorphic-decode):
 /// each byte becomes the code point of the same value.
-use crate::headers::isomorphic_decode;
+use crate::headers::{is_http_whitespace, is_token_byte, isomorphic_decode};
 
 fn lowercase_string(bytes: &[u8]) -> String {
     isomorphic_decode(&bytes.to_ascii_lowercase())
