@@ -47,10 +47,12 @@ use crate::headers::{get_combined, parse_token_list};
 use crate::preflight::{PreflightResult, needs_preflight_for};
 use crate::profile::Profile;
 use crate::request::{CredentialsMode, Mode, Request};
-use crate::response::{Response, ResponseType};
+use crate::response::{
+    Response, ResponseType, SAFELISTED_RESPONSE_HEADERS, is_forbidden_response_header,
+};
 use crate::safelist::{
-    SAFELISTED_RESPONSE_HEADERS, cors_unsafe_request_header_names, is_cors_safelisted_method,
-    is_cors_safelisted_request_header, is_forbidden_response_header, is_safelistable_name,
+    cors_unsafe_request_header_names, is_cors_safelisted_method, is_cors_safelisted_request_header,
+    is_safelistable_name,
 };
 
 /// One request the browser sent, with the response head it got: what the

@@ -202,45 +202,47 @@ impl CorsError {
     /// assert_eq!(browser_cors::CorsError::TooManyRedirects.code(), "TooManyRedirects");
     /// ```
     pub fn code(&self) -> &'static str {
-        match self {
-            CorsError::ForbiddenMethod { .. } => "ForbiddenMethod",
-            CorsError::InvalidMethod { .. } => "InvalidMethod",
-            CorsError::BodyNotAllowed { .. } => "BodyNotAllowed",
-            CorsError::UrlHasCredentials => "UrlHasCredentials",
-            CorsError::InvalidHeader { .. } => "InvalidHeader",
-            CorsError::UnsupportedInNoCors { .. } => "UnsupportedInNoCors",
-            CorsError::NoCorsRedirectMode => "NoCorsRedirectMode",
-            CorsError::DisallowedByMode => "DisallowedByMode",
-            CorsError::CorsDisabledScheme { .. } => "CorsDisabledScheme",
-            CorsError::MissingAllowOriginHeader => "MissingAllowOriginHeader",
-            CorsError::MultipleAllowOriginValues { .. } => "MultipleAllowOriginValues",
-            CorsError::InvalidAllowOriginValue { .. } => "InvalidAllowOriginValue",
-            CorsError::AllowOriginMismatch { .. } => "AllowOriginMismatch",
-            CorsError::WildcardOriginNotAllowed => "WildcardOriginNotAllowed",
-            CorsError::InvalidAllowCredentials { .. } => "InvalidAllowCredentials",
-            CorsError::PreflightInvalidStatus => "PreflightInvalidStatus",
-            CorsError::PreflightDisallowedRedirect => "PreflightDisallowedRedirect",
-            CorsError::InvalidAllowMethodsPreflightResponse { .. } => {
-                "InvalidAllowMethodsPreflightResponse"
-            }
-            CorsError::InvalidAllowHeadersPreflightResponse { .. } => {
-                "InvalidAllowHeadersPreflightResponse"
-            }
-            CorsError::MethodDisallowedByPreflightResponse { .. } => {
-                "MethodDisallowedByPreflightResponse"
-            }
-            CorsError::HeaderDisallowedByPreflightResponse { .. } => {
-                "HeaderDisallowedByPreflightResponse"
-            }
-            CorsError::RedirectContainsCredentials { .. } => "RedirectContainsCredentials",
-            CorsError::RedirectDisallowedByMode => "RedirectDisallowedByMode",
-            CorsError::TooManyRedirects => "TooManyRedirects",
-            CorsError::InvalidRedirectLocation { .. } => "InvalidRedirectLocation",
-            CorsError::Network { .. } => "Network",
-            CorsError::MixedContent => "MixedContent",
-            CorsError::LocalNetworkAccess { .. } => "LocalNetworkAccess",
-            CorsError::ResourcePolicy { .. } => "ResourcePolicy",
+        // The name is the variant's own (`stringify!`), as serde's tag is
+        // (`rename_all = "PascalCase"` keeps a PascalCase name): no name is
+        // spelt twice, and a new variant missing here fails to compile.
+        macro_rules! codes {
+            ($($variant:ident),* $(,)?) => {
+                match self {
+                    $(CorsError::$variant { .. } => stringify!($variant),)*
+                }
+            };
         }
+        codes!(
+            ForbiddenMethod,
+            InvalidMethod,
+            BodyNotAllowed,
+            UrlHasCredentials,
+            InvalidHeader,
+            UnsupportedInNoCors,
+            NoCorsRedirectMode,
+            DisallowedByMode,
+            CorsDisabledScheme,
+            MissingAllowOriginHeader,
+            MultipleAllowOriginValues,
+            InvalidAllowOriginValue,
+            AllowOriginMismatch,
+            WildcardOriginNotAllowed,
+            InvalidAllowCredentials,
+            PreflightInvalidStatus,
+            PreflightDisallowedRedirect,
+            InvalidAllowMethodsPreflightResponse,
+            InvalidAllowHeadersPreflightResponse,
+            MethodDisallowedByPreflightResponse,
+            HeaderDisallowedByPreflightResponse,
+            RedirectContainsCredentials,
+            RedirectDisallowedByMode,
+            TooManyRedirects,
+            InvalidRedirectLocation,
+            Network,
+            MixedContent,
+            LocalNetworkAccess,
+            ResourcePolicy,
+        )
     }
 
     /// Whether this is a CORS-protocol refusal (the server's headers are
@@ -345,6 +347,30 @@ mod tests {
             status: Some(204),
             engine,
             method: http::Method::GET,
+        }
+    }
+
+    #[test]
+    fn code_is_the_serialized_tag() {
+        for (reason, code) in [
+            (CorsError::TooManyRedirects, "TooManyRedirects"),
+            (CorsError::MixedContent, "MixedContent"),
+            (
+                CorsError::HeaderDisallowedByPreflightResponse {
+                    header: "x-a".into(),
+                },
+                "HeaderDisallowedByPreflightResponse",
+            ),
+            (
+                CorsError::Network {
+                    detail: "reset".into(),
+                },
+                "Network",
+            ),
+        ] {
+            assert_eq!(reason.code(), code);
+            let json = serde_json::to_value(&reason).unwrap();
+            assert_eq!(json["code"], code, "{json}");
         }
     }
 

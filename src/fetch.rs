@@ -45,7 +45,7 @@ use crate::error::{CorsError, InputError, NetworkError, Stage};
 use crate::headers::HeaderList;
 use crate::local_network;
 use crate::mixed_content;
-use crate::origin::{FetchSite, is_potentially_trustworthy, url_is_same_origin};
+use crate::origin::{FetchSite, is_potentially_trustworthy, url_is_same_origin, without_fragment};
 use crate::page::{InsecureRequests, Page};
 use crate::preflight::{needs_preflight_for, validate};
 use crate::profile::{
@@ -58,7 +58,7 @@ use crate::redirect::{
     rewritten_method,
 };
 use crate::request::{CredentialsMode, Mode, RedirectMode, Request};
-use crate::response::{Response, ResponseType, filtered, without_fragment};
+use crate::response::{Response, ResponseType, filtered};
 use crate::safelist::{
     cors_unsafe_request_header_names, is_cors_safelisted_method, is_forbidden_method,
     is_forbidden_request_header, is_no_cors_safelisted_request_header, normalize_method,

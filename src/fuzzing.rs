@@ -30,11 +30,10 @@ use crate::profile::{Engine, Profile};
 use crate::range::{ByteRange, canonical_range, is_simple_range, parse_single_range};
 use crate::redirect::{MAX_REDIRECTS, location_url};
 use crate::request::{CredentialsMode, Mode, RedirectMode, Request};
-use crate::response::ResponseType;
+use crate::response::{ResponseType, SAFELISTED_RESPONSE_HEADERS};
 use crate::safelist::{
-    SAFELISTED_RESPONSE_HEADERS, cors_unsafe_request_header_names, has_cors_unsafe_request_headers,
-    is_cors_safelisted_method, is_cors_safelisted_request_header, is_forbidden_request_header,
-    normalize_method,
+    cors_unsafe_request_header_names, has_cors_unsafe_request_headers, is_cors_safelisted_method,
+    is_cors_safelisted_request_header, is_forbidden_request_header, normalize_method,
 };
 use crate::{PreflightCache, mime::MimeType};
 
@@ -932,7 +931,7 @@ impl World {
         };
         for name in response.headers.keys() {
             ensure!(
-                !crate::safelist::is_forbidden_response_header(name.as_str()),
+                !crate::response::is_forbidden_response_header(name.as_str()),
                 "{name} exposed"
             );
         }

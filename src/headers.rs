@@ -125,19 +125,29 @@ pub(crate) fn get_combined_cow<'a>(
 /// assert!(parse_token_list(b"").unwrap().is_empty());
 /// ```
 pub fn parse_token_list(value: &[u8]) -> Option<Vec<String>> {
-    let mut items = Vec::new();
-    for item in value.split(|b| *b == b',') {
-        let item = normalize_value(item);
-        if item.is_empty() {
-            continue;
-        }
-        if !is_token(item) {
-            return None;
-        }
-        // Tokens are ASCII, so this never fails.
-        items.push(String::from_utf8_lossy(item).into_owned());
+    if !is_token_list(value) {
+        return None;
     }
-    Some(items)
+    // Tokens are ASCII, so the conversion never replaces a byte.
+    Some(
+        list_items(value)
+            .map(|item| String::from_utf8_lossy(item).into_owned())
+            .collect(),
+    )
+}
+
+/// The items of a comma-separated list, trimmed, empty items skipped (not
+/// checked: see [`is_token_list`]). Borrows: no allocation.
+pub(crate) fn list_items(value: &[u8]) -> impl Iterator<Item = &[u8]> + Clone {
+    value
+        .split(|b| *b == b',')
+        .map(normalize_value)
+        .filter(|item| !item.is_empty())
+}
+
+/// Whether [`parse_token_list`] accepts `value`: every item is a token.
+pub(crate) fn is_token_list(value: &[u8]) -> bool {
+    list_items(value).all(is_token)
 }
 
 /// The [header list](https://fetch.spec.whatwg.org/#concept-header-list) of a

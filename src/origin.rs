@@ -2,8 +2,9 @@
 //!
 //! Origins are [`url::Origin`] values (tuple or opaque); this room adds the
 //! relations the Fetch standard needs: same origin, same site (schemelessly,
-//! with the bundled public suffix list), and the `Sec-Fetch-Site` relation
-//! over a redirect chain.
+//! with the bundled public suffix list), the `Sec-Fetch-Site` relation
+//! over a redirect chain, and the URL as the rooms above compare and send it
+//! (without its fragment).
 
 use std::sync::LazyLock;
 
@@ -21,6 +22,14 @@ static PUBLIC_SUFFIXES: LazyLock<List> = LazyLock::new(|| {
         .parse()
         .unwrap_or_default()
 });
+
+/// A URL [serialized with *exclude fragment*](https://url.spec.whatwg.org/#concept-url-serializer):
+/// what goes on the wire, keys the preflight cache, and `Response.url` shows.
+pub(crate) fn without_fragment(url: &Url) -> Url {
+    let mut u = url.clone();
+    u.set_fragment(None);
+    u
+}
 
 /// Parses a page origin such as `https://app.example` or `http://127.0.0.1:8080`.
 ///

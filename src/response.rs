@@ -4,9 +4,32 @@
 use http::{HeaderMap, StatusCode};
 use url::Url;
 
-use crate::headers::get_combined_cow;
+use crate::headers::{get_combined_cow, is_token_list, list_items};
+use crate::origin::without_fragment;
 use crate::request::CredentialsMode;
-use crate::safelist::{SAFELISTED_RESPONSE_HEADERS, exposed_names, is_forbidden_response_header};
+
+/// [CORS-safelisted response-header names](https://fetch.spec.whatwg.org/#cors-safelisted-response-header-name)
+/// (without the exposed ones): what script reads of every CORS response.
+pub const SAFELISTED_RESPONSE_HEADERS: [&str; 7] = [
+    "cache-control",
+    "content-language",
+    "content-length",
+    "content-type",
+    "expires",
+    "last-modified",
+    "pragma",
+];
+
+/// A [forbidden response-header name](https://fetch.spec.whatwg.org/#forbidden-response-header-name):
+/// `Set-Cookie` and `Set-Cookie2`, never readable by script.
+///
+/// ```
+/// assert!(browser_cors::response::is_forbidden_response_header("Set-Cookie"));
+/// assert!(!browser_cors::response::is_forbidden_response_header("Cookie"));
+/// ```
+pub fn is_forbidden_response_header(name: &str) -> bool {
+    name.eq_ignore_ascii_case("set-cookie") || name.eq_ignore_ascii_case("set-cookie2")
+}
 
 /// [`Response.type`](https://fetch.spec.whatwg.org/#concept-response-type) as script sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -95,27 +118,72 @@ impl Response {
     }
 }
 
-/// A URL without its fragment: what goes on the wire, and what
-/// `Response.url` shows.
-pub(crate) fn without_fragment(url: &Url) -> Url {
-    let mut u = url.clone();
-    u.set_fragment(None);
-    u
+/// What `Access-Control-Expose-Headers` exposes beyond the safelist: one
+/// item that is not a token exposes nothing (Chromium's reading, which the
+/// vectors show in every engine); `*` is every name, but only without
+/// credentials (with them it is a name like any other).
+enum Exposed<'a> {
+    /// No list, or an invalid one.
+    Nothing,
+    /// `*` in a request without credentials.
+    Every,
+    /// Up to [`Exposed::INLINE`] names, split once, on the stack.
+    Few([&'a [u8]; Exposed::INLINE], usize),
+    /// A longer list, searched item by item.
+    Many(&'a [u8]),
+}
+
+impl<'a> Exposed<'a> {
+    const INLINE: usize = 8;
+
+    fn of(list: Option<&'a [u8]>, credentials: CredentialsMode) -> Exposed<'a> {
+        let Some(list) = list.filter(|list| is_token_list(list)) else {
+            return Exposed::Nothing;
+        };
+        let mut few = [&b""[..]; Exposed::INLINE];
+        let mut len = 0;
+        let mut star = false;
+        for item in list_items(list) {
+            star |= item == b"*";
+            match few.get_mut(len) {
+                Some(slot) => *slot = item,
+                None => len = Exposed::INLINE + 1,
+            }
+            len = len.saturating_add(1);
+        }
+        if star && credentials != CredentialsMode::Include {
+            Exposed::Every
+        } else if len <= Exposed::INLINE {
+            Exposed::Few(few, len)
+        } else {
+            Exposed::Many(list)
+        }
+    }
+
+    /// Whether `name` (lowercase, as `http` keeps names) is exposed.
+    fn exposes(&self, name: &str) -> bool {
+        let same = |item: &&[u8]| item.eq_ignore_ascii_case(name.as_bytes());
+        match self {
+            Exposed::Nothing => false,
+            Exposed::Every => true,
+            Exposed::Few(items, len) => items.iter().take(*len).any(same),
+            Exposed::Many(list) => list_items(list).any(|item| same(&item)),
+        }
+    }
 }
 
 /// Which headers of a CORS response script may read
 /// ([CORS filtered response](https://fetch.spec.whatwg.org/#concept-filtered-response-cors)).
 fn cors_readable(headers: &HeaderMap, credentials: CredentialsMode) -> HeaderMap {
-    let exposed = exposed_names(
-        get_combined_cow(headers, &http::header::ACCESS_CONTROL_EXPOSE_HEADERS).as_deref(),
-    );
-    let all = credentials != CredentialsMode::Include && exposed.iter().any(|n| n == "*");
+    let list = get_combined_cow(headers, &http::header::ACCESS_CONTROL_EXPOSE_HEADERS);
+    let exposed = Exposed::of(list.as_deref(), credentials);
     filter_headers(headers, |name| {
-        all || SAFELISTED_RESPONSE_HEADERS.contains(&name) || exposed.iter().any(|e| e == name)
+        SAFELISTED_RESPONSE_HEADERS.contains(&name) || exposed.exposes(name)
     })
 }
 
 fn filter_headers(headers: &HeaderMap, keep: impl Fn(&str) -> bool) -> HeaderMap {
+    // Sized once: no growth while the kept headers go in.
     let mut out = HeaderMap::new();
     for (name, value) in headers {
         if !is_forbidden_response_header(name.as_str()) && keep(name.as_str()) {
@@ -219,6 +287,39 @@ mod tests {
             ["content-type", "x-a"]
         );
         let bad = [("x-a", "1"), ("access-control-expose-headers", "X-A;, X-B")];
+        assert!(names(ResponseType::Cors, &bad, CredentialsMode::Omit).is_empty());
+    }
+
+    #[test]
+    fn long_and_repeated_expose_lists_expose_every_listed_name() {
+        let list: Vec<String> = (0..12).map(|i| format!("X-{i}")).collect();
+        let list = list.join(", ");
+        let pairs = [
+            ("x-0", "1"),
+            ("x-11", "1"),
+            ("x-12", "1"),
+            ("access-control-expose-headers", list.as_str()),
+        ];
+        assert_eq!(
+            names(ResponseType::Cors, &pairs, CredentialsMode::Include),
+            ["x-0", "x-11"]
+        );
+        // Two lines are one list; a bad item on either exposes nothing.
+        let two = [
+            ("x-a", "1"),
+            ("x-b", "1"),
+            ("access-control-expose-headers", "x-a"),
+            ("access-control-expose-headers", "X-B"),
+        ];
+        assert_eq!(
+            names(ResponseType::Cors, &two, CredentialsMode::Omit),
+            ["x-a", "x-b"]
+        );
+        let bad = [
+            ("x-a", "1"),
+            ("access-control-expose-headers", "x-a"),
+            ("access-control-expose-headers", "x b"),
+        ];
         assert!(names(ResponseType::Cors, &bad, CredentialsMode::Omit).is_empty());
     }
 

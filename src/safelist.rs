@@ -4,7 +4,7 @@
 
 use http::{HeaderName, Method};
 
-use crate::headers::{HeaderList, normalize_value, parse_token_list};
+use crate::headers::{HeaderList, normalize_value};
 use crate::profile::{ClientHints, HighBytes, Profile, RepeatedRequestHeader, UserAgentHeader};
 
 /// A safelisted value may be at most this long (bytes).
@@ -670,39 +670,6 @@ pub fn has_cors_unsafe_request_headers(headers: &HeaderList, profile: &Profile) 
         || profile
             .safelist_total_limit
             .is_some_and(|limit| safelisted_size > limit)
-}
-
-/// [CORS-safelisted response-header names](https://fetch.spec.whatwg.org/#cors-safelisted-response-header-name)
-/// (without the exposed ones).
-pub const SAFELISTED_RESPONSE_HEADERS: [&str; 7] = [
-    "cache-control",
-    "content-language",
-    "content-length",
-    "content-type",
-    "expires",
-    "last-modified",
-    "pragma",
-];
-
-/// A [forbidden response-header name](https://fetch.spec.whatwg.org/#forbidden-response-header-name):
-/// `Set-Cookie` and `Set-Cookie2`, never readable by script.
-///
-/// ```
-/// assert!(browser_cors::safelist::is_forbidden_response_header("set-cookie"));
-/// ```
-pub fn is_forbidden_response_header(name: &str) -> bool {
-    name.eq_ignore_ascii_case("set-cookie") || name.eq_ignore_ascii_case("set-cookie2")
-}
-
-/// Parses `Access-Control-Expose-Headers` into lowercased names; an invalid
-/// list exposes nothing.
-pub(crate) fn exposed_names(value: Option<&[u8]>) -> Vec<String> {
-    value
-        .and_then(parse_token_list)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|n| n.to_ascii_lowercase())
-        .collect()
 }
 
 #[cfg(test)]

@@ -83,7 +83,7 @@ impl Fetched {
             return None;
         }
         Some(if response.response_type == crate::ResponseType::Cors {
-            if crate::safelist::is_forbidden_response_header(&lower) {
+            if crate::response::is_forbidden_response_header(&lower) {
                 format!("\n  the server sent {lower}, which script never reads")
             } else {
                 format!(
