@@ -6,8 +6,10 @@
 //! - `cache_hit/N`: a preflight-cache hit in a cache of N entries
 //!   (through the public `PreflightCache::lookup`);
 //! - `fetch/simple_get`: a whole fetch of a simple GET through the machine;
-//! - `replay/vectors`: every scenario of `spec-tests/vectors/` replayed
-//!   (throughput in scenarios per second).
+//! - `replay/vectors`: every scenario of the three main vector files replayed
+//!   (throughput in scenarios per second);
+//! - `replay_files/parse` against `replay_files/parse_and_replay`: all nine
+//!   files parsed, and parsed then replayed (what `browser-cors replay` does).
 //!
 //! Memory per cache entry is measured by `benches/cache_memory.rs`.
 
@@ -230,6 +232,48 @@ fn replay_vectors(c: &mut Criterion) {
     g.finish();
 }
 
+/// What `browser-cors replay spec-tests/vectors/*.json` does after reading
+/// the files, against parsing them alone: the target is
+/// `parse_and_replay` within 3 × `parse` (compare the two in one run).
+fn replay_against_parse(c: &mut Criterion) {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/spec-tests/vectors");
+    let mut texts: Vec<(String, String)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .map(|p| {
+            let name = p.file_name().unwrap().to_str().unwrap().to_owned();
+            (name, std::fs::read_to_string(&p).unwrap())
+        })
+        .collect();
+    texts.sort();
+    assert_eq!(texts.len(), 9, "the nine shipped vector files");
+    let parse = |texts: &[(String, String)]| -> Vec<(String, Vec<Scenario>)> {
+        texts
+            .iter()
+            .map(|(name, text)| (name.clone(), serde_json::from_str(text).unwrap()))
+            .collect()
+    };
+    let mut g = c.benchmark_group("replay_files");
+    g.sample_size(10);
+    g.bench_function("parse", |b| b.iter(|| parse(black_box(&texts))));
+    g.bench_function("parse_and_replay", |b| {
+        b.iter(|| {
+            let steps: usize = parse(black_box(&texts))
+                .iter()
+                .map(|(name, s)| {
+                    let profile = engine_of_file(name).unwrap().profile();
+                    let reports = replay(name, s, &profile);
+                    assert!(reports.iter().all(|r| r.agrees));
+                    reports.len()
+                })
+                .sum();
+            steps
+        })
+    });
+    g.finish();
+}
+
 criterion_group!(
     benches,
     classify,
@@ -237,6 +281,7 @@ criterion_group!(
     cache_hit,
     whole_fetch,
     whole_fetch_shared_page,
-    replay_vectors
+    replay_vectors,
+    replay_against_parse
 );
 criterion_main!(benches);
