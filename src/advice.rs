@@ -1331,7 +1331,7 @@ pub fn is_likely_read_by_script(name: &str) -> bool {
         || name.starts_with("sec-")
         || name.starts_with("proxy-")
         || is_forbidden_response_header(name)
-        || SAFELISTED_RESPONSE_HEADERS.contains(&name))
+        || SAFELISTED_RESPONSE_HEADERS.iter().any(|h| h == name))
 }
 
 /// What script gets but may not expect on a response that resolved, from

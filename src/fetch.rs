@@ -162,10 +162,15 @@ impl WireRequest {
 }
 
 /// What the machine wants next.
+// `Done` is taken once per fetch: boxing the outcome would cost an
+// allocation per fetch to save bytes on a value that lives a moment.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// Send this request and give its response head to [`Fetch::on_response`].
-    Send(WireRequest),
+    /// Shared with [`Fetch::trace`], which keeps it: handing it out copies
+    /// nothing.
+    Send(Arc<WireRequest>),
     /// The fetch is over; this is what script sees.
     Done(Outcome),
 }
@@ -250,7 +255,7 @@ pub struct Fetch {
     /// URL script asked for (WebKit decides a whole chain by it).
     credentials_at_start: bool,
     state: State,
-    trace: Vec<WireRequest>,
+    trace: Vec<Arc<WireRequest>>,
     /// Cookies withheld or refused along the way.
     cookie_notes: Vec<CookieNote>,
 }
@@ -496,7 +501,7 @@ impl Fetch {
     }
 
     /// Every request sent so far, in order (preflights included).
-    pub fn trace(&self) -> &[WireRequest] {
+    pub fn trace(&self) -> &[Arc<WireRequest>] {
         &self.trace
     }
 
@@ -576,7 +581,7 @@ impl Fetch {
             State::Done(outcome) => return Action::Done(outcome.clone()),
             State::Preflight { .. } | State::Actual => {
                 if let Some(p) = self.trace.last() {
-                    return Action::Send(p.clone());
+                    return Action::Send(Arc::clone(p));
                 }
             }
             State::Ready => {}
@@ -588,7 +593,7 @@ impl Fetch {
         // The outstanding request is the last one of the trace.
         match (&self.state, self.trace.last()) {
             (State::Done(outcome), _) => Action::Done(outcome.clone()),
-            (State::Preflight { .. } | State::Actual, Some(p)) => Action::Send(p.clone()),
+            (State::Preflight { .. } | State::Actual, Some(p)) => Action::Send(Arc::clone(p)),
             _ => {
                 // Not reachable: main fetch always sends or finishes. Fail closed.
                 self.fail(
@@ -663,6 +668,8 @@ impl Fetch {
         if request.credentials != Credentials::Include {
             return;
         }
+        // Not handed out yet, so not shared: no copy is made.
+        let request = Arc::make_mut(request);
         let ctx = CookieContext::new(&self.page, &request.url, &self.profile.cookies);
         let (header, notes) = jar.cookie_header(&request.url, &ctx, now);
         if let Some(value) = header {
@@ -841,9 +848,11 @@ impl Fetch {
         if !is_potentially_trustworthy(url) {
             return;
         }
-        headers.set(SEC_FETCH_MODE, mode);
-        headers.set(SEC_FETCH_SITE, site.as_str());
-        headers.set(SEC_FETCH_DEST, "empty");
+        // `Sec-` names are forbidden to script, and each is added once:
+        // appended without a search.
+        headers.push_new(SEC_FETCH_MODE, Bytes::from_static(mode.as_bytes()));
+        headers.push_new(SEC_FETCH_SITE, Bytes::from_static(site.as_str().as_bytes()));
+        headers.push_new(SEC_FETCH_DEST, Bytes::from_static(b"empty"));
     }
 
     /// [CORS-preflight fetch](https://fetch.spec.whatwg.org/#cors-preflight-fetch-0), steps 1–5.
@@ -890,7 +899,7 @@ impl Fetch {
             body: None,
             credentials: Credentials::Omit,
         };
-        self.trace.push(request);
+        self.trace.push(Arc::new(request));
         let origin = String::from_utf8_lossy(&origin).into_owned();
         self.state = State::Preflight { names, origin };
     }
@@ -902,7 +911,8 @@ impl Fetch {
         let cors_or_unsafe = self.tainting == Tainting::Cors
             || (self.method != Method::GET && self.method != Method::HEAD);
         if cors_or_unsafe {
-            headers.set(http::header::ORIGIN, self.origin_header());
+            // `Origin` is forbidden to script: appended without a search.
+            headers.push_new(http::header::ORIGIN, self.origin_header());
         }
         headers.set_default(http::header::ACCEPT, "*/*");
         headers.set_default(
@@ -925,7 +935,7 @@ impl Fetch {
                 Credentials::Omit
             },
         };
-        self.trace.push(request);
+        self.trace.push(Arc::new(request));
         self.state = State::Actual;
     }
 
@@ -1330,7 +1340,7 @@ mod tests {
         }
     }
 
-    fn send(fetch: &mut Fetch, cache: &mut PreflightCache, now: Instant) -> WireRequest {
+    fn send(fetch: &mut Fetch, cache: &mut PreflightCache, now: Instant) -> Arc<WireRequest> {
         match fetch.poll(cache, now) {
             Action::Send(r) => r,
             Action::Done(o) => panic!("expected a request, got {o:?}"),
@@ -1603,7 +1613,7 @@ mod gate_tests {
         state: &mut BrowserState,
         request: Request,
         answer: impl Fn(&WireRequest) -> (u16, Vec<(&'static str, String)>),
-    ) -> (Outcome, Vec<WireRequest>, Vec<CookieNote>) {
+    ) -> (Outcome, Vec<Arc<WireRequest>>, Vec<CookieNote>) {
         let now = Instant::now();
         let mut fetch = Fetch::from_page(profile, page, request);
         let mut sent = Vec::new();

@@ -363,7 +363,9 @@ pub fn expose_headers(data: &[u8]) -> Result<(), String> {
         );
         let star = !include && tokens.iter().any(|t| t == "*");
         ensure!(
-            SAFELISTED_RESPONSE_HEADERS.contains(&n) || star || tokens.iter().any(|t| t == n),
+            SAFELISTED_RESPONSE_HEADERS.iter().any(|h| h == n)
+                || star
+                || tokens.iter().any(|t| t == n),
             "{n} readable though not exposed by {:?}",
             lossy(&expose)
         );
@@ -821,7 +823,7 @@ impl World {
                             if wire.kind == RequestKind::Preflight {
                                 self.record_preflight(&wire, status, &headers, credentials);
                             } else {
-                                last_actual = Some((wire.clone(), headers.clone()));
+                                last_actual = Some(((*wire).clone(), headers.clone()));
                             }
                             fetch.on_response_head(status, &headers, &mut self.cache, self.now);
                         }

@@ -1,7 +1,7 @@
 //! [Response tainting and filtering](https://fetch.spec.whatwg.org/#concept-filtered-response):
 //! what script can see of a response.
 
-use http::{HeaderMap, StatusCode};
+use http::{HeaderMap, HeaderName, StatusCode, header};
 use url::Url;
 
 use crate::headers::{get_combined_cow, is_token_list, list_items};
@@ -10,14 +10,14 @@ use crate::request::CredentialsMode;
 
 /// [CORS-safelisted response-header names](https://fetch.spec.whatwg.org/#cors-safelisted-response-header-name)
 /// (without the exposed ones): what script reads of every CORS response.
-pub const SAFELISTED_RESPONSE_HEADERS: [&str; 7] = [
-    "cache-control",
-    "content-language",
-    "content-length",
-    "content-type",
-    "expires",
-    "last-modified",
-    "pragma",
+pub const SAFELISTED_RESPONSE_HEADERS: [HeaderName; 7] = [
+    header::CACHE_CONTROL,
+    header::CONTENT_LANGUAGE,
+    header::CONTENT_LENGTH,
+    header::CONTENT_TYPE,
+    header::EXPIRES,
+    header::LAST_MODIFIED,
+    header::PRAGMA,
 ];
 
 /// A [forbidden response-header name](https://fetch.spec.whatwg.org/#forbidden-response-header-name):
@@ -178,15 +178,14 @@ fn cors_readable(headers: &HeaderMap, credentials: CredentialsMode) -> HeaderMap
     let list = get_combined_cow(headers, &http::header::ACCESS_CONTROL_EXPOSE_HEADERS);
     let exposed = Exposed::of(list.as_deref(), credentials);
     filter_headers(headers, |name| {
-        SAFELISTED_RESPONSE_HEADERS.contains(&name) || exposed.exposes(name)
+        SAFELISTED_RESPONSE_HEADERS.contains(name) || exposed.exposes(name.as_str())
     })
 }
 
-fn filter_headers(headers: &HeaderMap, keep: impl Fn(&str) -> bool) -> HeaderMap {
-    // Sized once: no growth while the kept headers go in.
+fn filter_headers(headers: &HeaderMap, keep: impl Fn(&HeaderName) -> bool) -> HeaderMap {
     let mut out = HeaderMap::new();
     for (name, value) in headers {
-        if !is_forbidden_response_header(name.as_str()) && keep(name.as_str()) {
+        if !is_forbidden_response_header(name.as_str()) && keep(name) {
             out.append(name.clone(), value.clone());
         }
     }

@@ -103,17 +103,18 @@ pub fn is_forbidden_request_header(name: &str, value: &[u8], profile: &Profile) 
         "upgrade",
         "via",
     ];
-    let lower = name.to_ascii_lowercase();
-    if NAMES.contains(&lower.as_str()) || lower.starts_with("proxy-") || lower.starts_with("sec-") {
+    let is = |n: &str| name.eq_ignore_ascii_case(n);
+    let starts = |prefix: &str| {
+        name.get(..prefix.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+    };
+    if NAMES.iter().any(|n| is(n)) || starts("proxy-") || starts("sec-") {
         return true;
     }
-    if lower == "user-agent" && profile.user_agent_header == UserAgentHeader::Dropped {
+    if is("user-agent") && profile.user_agent_header == UserAgentHeader::Dropped {
         return true;
     }
-    if matches!(
-        lower.as_str(),
-        "x-http-method" | "x-http-method-override" | "x-method-override"
-    ) {
+    if is("x-http-method") || is("x-http-method-override") || is("x-method-override") {
         // Every value in the list is checked; an unparsable list is not forbidden.
         return value
             .split(|b| *b == b',')

@@ -31,7 +31,11 @@ fn map(lines: &[(&str, &[u8])]) -> HeaderMap {
 }
 
 /// Runs a fetch against answers given in order; returns the trace and outcome.
-fn run(profile: &Profile, request: Request, answers: &[HeaderMap]) -> (Vec<WireRequest>, Outcome) {
+fn run(
+    profile: &Profile,
+    request: Request,
+    answers: &[HeaderMap],
+) -> (Vec<std::sync::Arc<WireRequest>>, Outcome) {
     let mut fetch = Fetch::new(profile, &page(), request);
     let mut cache = PreflightCache::default();
     let now = Instant::now();

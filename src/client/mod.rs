@@ -472,7 +472,7 @@ impl LocalTransport for Box<dyn LocalDynTransport> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Exchange {
     /// The request as sent (the `Cookie` header included when one was sent).
-    pub request: WireRequest,
+    pub request: Arc<WireRequest>,
     /// The response status, or `None` when the transport failed.
     pub status: Option<StatusCode>,
     /// The response headers (empty when the transport failed).

@@ -77,7 +77,7 @@ mod tests {
             );
         }
         Exchange {
-            request: WireRequest {
+            request: std::sync::Arc::new(WireRequest {
                 kind,
                 method: if kind == RequestKind::Preflight {
                     Method::OPTIONS
@@ -88,7 +88,7 @@ mod tests {
                 headers: HeaderList::new(),
                 body: None,
                 credentials: Credentials::Omit,
-            },
+            }),
             status: Some(StatusCode::from_u16(status).unwrap()),
             response_headers: map,
         }
