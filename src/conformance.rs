@@ -519,9 +519,24 @@ const RECORDED_AT: i64 = 1_796_083_200;
 use crate::page::origin_of as origin_of_url;
 
 /// The page of a scenario, with its policies, address spaces and permissions.
-fn scenario_page(scenario: &Scenario, origins: &Origins) -> (Page, String) {
+fn scenario_page(
+    scenario: &Scenario,
+    origins: &Origins,
+    parsed: &mut Vec<(String, url::Origin)>,
+) -> (Page, String) {
     let page_origin = origins.fill(scenario.page.as_deref().unwrap_or("{A}"));
-    let origin = parse_origin(&page_origin).unwrap_or_else(|_| url::Origin::new_opaque());
+    // A file has a handful of page origins: each is parsed once. An opaque
+    // one is never reused, since each `null` is an origin of its own.
+    let origin = match parsed.iter().find(|(text, _)| *text == page_origin) {
+        Some((_, origin)) => origin.clone(),
+        None => {
+            let origin = parse_origin(&page_origin).unwrap_or_else(|_| url::Origin::new_opaque());
+            if origin.is_tuple() {
+                parsed.push((page_origin.clone(), origin.clone()));
+            }
+            origin
+        }
+    };
     let mut document = HeaderMap::new();
     for (name, value) in &scenario.page_headers {
         if let (Ok(n), Ok(v)) = (
@@ -612,13 +627,14 @@ pub fn replay(file: &str, scenarios: &[Scenario], profile: &Profile) -> Vec<Step
     let origins = Origins::default();
     let base = Instant::now();
     let mut reports = Vec::new();
+    let mut parsed_pages = Vec::new();
     for scenario in scenarios {
         let mut state = BrowserState::new(profile);
         let server = Server {
             routes: &scenario.routes,
             origins: &origins,
         };
-        let (page, page_origin) = scenario_page(scenario, &origins);
+        let (page, page_origin) = scenario_page(scenario, &origins, &mut parsed_pages);
         let mut now = base;
         // The wall clock of the recordings (December 2026), for Expires.
         state.cookies.set_wall_clock(now, RECORDED_AT);

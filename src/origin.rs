@@ -315,16 +315,27 @@ pub fn url_same_site(origin: &Origin, url: &Url, scheme: SiteScheme) -> bool {
 /// let u = url::Url::parse("https://api.app.test:8443/x").unwrap();
 /// assert_eq!(site_key(&u, SiteScheme::Schemeful), "https://app.test");
 /// assert_eq!(site_key(&u, SiteScheme::Schemeless), "app.test");
+/// let ip = url::Url::parse("http://[::1]:8080/").unwrap();
+/// assert_eq!(site_key(&ip, SiteScheme::Schemeful), "http://[::1]");
 /// ```
 pub fn site_key(url: &Url, scheme: SiteScheme) -> String {
+    // An IP address is its own site: its serialization is the URL's host
+    // text (`[::1]` with brackets), taken as is rather than formatted again.
     let host = match url.host() {
-        Some(Host::Domain(d)) => String::from_utf8_lossy(registrable(d)).into_owned(),
-        Some(h) => h.to_string(),
-        None => String::new(),
+        Some(Host::Domain(d)) => registrable(d),
+        Some(_) => url.host_str().unwrap_or_default().as_bytes(),
+        None => b"",
     };
+    let host = String::from_utf8_lossy(host);
     match scheme {
-        SiteScheme::Schemeless => host,
-        SiteScheme::Schemeful => format!("{}://{host}", url.scheme()),
+        SiteScheme::Schemeless => host.into_owned(),
+        SiteScheme::Schemeful => {
+            let mut key = String::with_capacity(url.scheme().len() + 3 + host.len());
+            key.push_str(url.scheme());
+            key.push_str("://");
+            key.push_str(&host);
+            key
+        }
     }
 }
 
