@@ -116,6 +116,23 @@ pub enum CorpBlock {
     NotSameOriginAfterDefaultedByCoep,
 }
 
+impl CorpBlock {
+    /// What the rule was, in a few words.
+    ///
+    /// ```
+    /// assert_eq!(browser_cors::corp::CorpBlock::NotSameSite.describe(), "same-site only, and the page is another site");
+    /// ```
+    pub fn describe(self) -> &'static str {
+        match self {
+            CorpBlock::NotSameOrigin => "same-origin only, and the page is another origin",
+            CorpBlock::NotSameSite => "same-site only, and the page is another site",
+            CorpBlock::NotSameOriginAfterDefaultedByCoep => {
+                "no policy, made same-origin by the page's Cross-Origin-Embedder-Policy"
+            }
+        }
+    }
+}
+
 /// Whether the request to `url` goes without credentials because of the
 /// page's `credentialless` policy (a cross-origin `no-cors` request).
 pub(crate) fn omits_credentials(policy: EmbedderPolicy, rules: &CorpRules) -> bool {

@@ -50,119 +50,181 @@ impl Stage {
 }
 
 /// The reason a browser gives for a failed `fetch()`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+///
+/// `Display` is the reason's code and a plain sentence (engine-neutral);
+/// [`NetworkError`]'s `Display` is the engine's own console line.
+///
+/// ```
+/// let e = browser_cors::CorsError::HeaderDisallowedByPreflightResponse { header: "x-token".into() };
+/// assert_eq!(e.to_string(), "HeaderDisallowedByPreflightResponse: the preflight response's Access-Control-Allow-Headers does not list x-token");
+/// let boxed: Box<dyn std::error::Error> = Box::new(e);
+/// # let _ = boxed;
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, thiserror::Error)]
 #[serde(tag = "code", rename_all = "PascalCase")]
 #[non_exhaustive]
 pub enum CorsError {
     /// `fetch()` refuses `CONNECT`, `TRACE` and `TRACK`.
+    #[error(
+        "ForbiddenMethod: fetch() refuses the method {method} (CONNECT, TRACE and TRACK are forbidden)"
+    )]
     ForbiddenMethod {
         /// The method as given.
         method: String,
     },
     /// The method is not an HTTP token.
+    #[error("InvalidMethod: {method:?} is not an HTTP method (not a token)")]
     InvalidMethod {
         /// The method as given.
         method: String,
     },
     /// A `GET` or `HEAD` request was given a body.
+    #[error("BodyNotAllowed: a {method} request cannot have a body")]
     BodyNotAllowed {
         /// The method.
         method: String,
     },
     /// The URL has a username or password.
+    #[error("UrlHasCredentials: the URL has a username or password; fetch() refuses it")]
     UrlHasCredentials,
     /// A header name that is not a token, or a value with NUL, CR or LF.
+    #[error(
+        "InvalidHeader: the header {name:?} has a name that is not a token or a value with NUL, CR or LF"
+    )]
     InvalidHeader {
         /// The header's name as given.
         name: String,
     },
     /// `no-cors` allows only `GET`, `HEAD` and `POST`.
+    #[error("UnsupportedInNoCors: mode \"no-cors\" allows only GET, HEAD and POST, not {method}")]
     UnsupportedInNoCors {
         /// The method.
         method: String,
     },
     /// `no-cors` requires `redirect: "follow"`.
+    #[error("NoCorsRedirectMode: mode \"no-cors\" requires redirect: \"follow\"")]
     NoCorsRedirectMode,
     /// A `same-origin` request left the page's origin.
+    #[error("DisallowedByMode: a mode \"same-origin\" request went to another origin")]
     DisallowedByMode,
     /// A CORS request to a scheme other than HTTP(S).
+    #[error("CorsDisabledScheme: CORS requests are only for http and https, not {scheme}:")]
     CorsDisabledScheme {
         /// The scheme.
         scheme: String,
     },
     /// No `Access-Control-Allow-Origin` header.
+    #[error("MissingAllowOriginHeader: the response has no Access-Control-Allow-Origin header")]
     MissingAllowOriginHeader,
     /// Several values (several lines, or a comma or space in one).
+    #[error(
+        "MultipleAllowOriginValues: Access-Control-Allow-Origin holds several values ({value:?}); it must hold one"
+    )]
     MultipleAllowOriginValues {
         /// The combined value.
         value: String,
     },
     /// A value that is not an origin.
+    #[error(
+        "InvalidAllowOriginValue: Access-Control-Allow-Origin holds {value:?}, which is not an origin"
+    )]
     InvalidAllowOriginValue {
         /// The value.
         value: String,
     },
     /// A value that is not the request's origin.
+    #[error(
+        "AllowOriginMismatch: Access-Control-Allow-Origin is {value:?}, not the request's origin"
+    )]
     AllowOriginMismatch {
         /// The value.
         value: String,
     },
     /// `*` with credentials included.
+    #[error(
+        "WildcardOriginNotAllowed: Access-Control-Allow-Origin is '*', which does not allow a request with credentials"
+    )]
     WildcardOriginNotAllowed,
     /// `Access-Control-Allow-Credentials` is not exactly `true`.
+    #[error(
+        "InvalidAllowCredentials: Access-Control-Allow-Credentials is {value:?}; a request with credentials needs exactly \"true\""
+    )]
     InvalidAllowCredentials {
         /// The value (empty when absent).
         value: String,
     },
     /// The preflight's status is not 2xx.
+    #[error("PreflightInvalidStatus: the preflight response's status is not 2xx")]
     PreflightInvalidStatus,
     /// The preflight was answered with a redirect.
+    #[error("PreflightDisallowedRedirect: the preflight was answered with a redirect")]
     PreflightDisallowedRedirect,
     /// `Access-Control-Allow-Methods` is not a token list.
+    #[error(
+        "InvalidAllowMethodsPreflightResponse: Access-Control-Allow-Methods ({value:?}) is not a list of tokens"
+    )]
     InvalidAllowMethodsPreflightResponse {
         /// The value.
         value: String,
     },
     /// `Access-Control-Allow-Headers` is not a token list.
+    #[error(
+        "InvalidAllowHeadersPreflightResponse: Access-Control-Allow-Headers ({value:?}) is not a list of tokens"
+    )]
     InvalidAllowHeadersPreflightResponse {
         /// The value.
         value: String,
     },
     /// The method is not in `Access-Control-Allow-Methods`.
+    #[error(
+        "MethodDisallowedByPreflightResponse: the preflight response's Access-Control-Allow-Methods does not list {method}"
+    )]
     MethodDisallowedByPreflightResponse {
         /// The method.
         method: String,
     },
     /// A header is not in `Access-Control-Allow-Headers`.
+    #[error(
+        "HeaderDisallowedByPreflightResponse: the preflight response's Access-Control-Allow-Headers does not list {header}"
+    )]
     HeaderDisallowedByPreflightResponse {
         /// The header name (lowercase).
         header: String,
     },
     /// A redirect to a URL with a username or password.
+    #[error("RedirectContainsCredentials: the redirect to {location:?} has a username or password")]
     RedirectContainsCredentials {
         /// The redirect target.
         location: String,
     },
     /// A redirect when `redirect: "error"`.
+    #[error(
+        "RedirectDisallowedByMode: the response is a redirect and the request's redirect mode is \"error\""
+    )]
     RedirectDisallowedByMode,
     /// More than 20 redirects.
+    #[error("TooManyRedirects: more than 20 redirects")]
     TooManyRedirects,
     /// A `Location` that does not parse as a URL.
+    #[error("InvalidRedirectLocation: the redirect's Location {location:?} is not a URL")]
     InvalidRedirectLocation {
         /// The header value.
         location: String,
     },
     /// The transport failed.
+    #[error("Network: the transport failed: {detail}")]
     Network {
         /// What the transport said.
         detail: String,
     },
     /// A secure page's request to an insecure `http:` URL
     /// ([mixed content](https://w3c.github.io/webappsec-mixed-content/)); nothing was sent.
+    #[error("MixedContent: a secure page may not fetch an insecure http: URL; nothing was sent")]
     MixedContent,
     /// [Local Network Access](https://wicg.github.io/local-network-access/):
     /// a public page reaching a more private address space without the
     /// permission; nothing was sent to that address.
+    #[error("LocalNetworkAccess: a request to the {} address space was blocked ({}); nothing was sent", target.as_str(), block.describe())]
     LocalNetworkAccess {
         /// Why: denied, insecure page, or a prompt nobody answers.
         block: LocalNetworkBlock,
@@ -171,29 +233,12 @@ pub enum CorsError {
     },
     /// The response's `Cross-Origin-Resource-Policy` (or the page's
     /// `Cross-Origin-Embedder-Policy`) forbids this page to load it.
+    #[error("ResourcePolicy: the response's Cross-Origin-Resource-Policy forbids this page to read it ({})", block.describe())]
     ResourcePolicy {
         /// Which rule.
         block: CorpBlock,
     },
 }
-
-/// The reason's name and its details (`HeaderDisallowedByPreflightResponse {
-/// header: "x-token" }`); [`NetworkError`]'s `Display` is the engine's console
-/// sentence.
-///
-/// ```
-/// let e = browser_cors::CorsError::HeaderDisallowedByPreflightResponse { header: "x-token".into() };
-/// assert_eq!(e.to_string(), "HeaderDisallowedByPreflightResponse { header: \"x-token\" }");
-/// let boxed: Box<dyn std::error::Error> = Box::new(e);
-/// # let _ = boxed;
-/// ```
-impl fmt::Display for CorsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{self:?}")
-    }
-}
-
-impl std::error::Error for CorsError {}
 
 impl CorsError {
     /// The reason's name, as in Chromium's `CorsError` (`MissingAllowOriginHeader`).
@@ -369,6 +414,10 @@ mod tests {
             ),
         ] {
             assert_eq!(reason.code(), code);
+            assert!(
+                reason.to_string().starts_with(&format!("{code}: ")),
+                "{reason}"
+            );
             let json = serde_json::to_value(&reason).unwrap();
             assert_eq!(json["code"], code, "{json}");
         }

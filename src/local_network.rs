@@ -175,6 +175,23 @@ pub enum LocalNetworkBlock {
     AwaitingPermission,
 }
 
+impl LocalNetworkBlock {
+    /// Why, in a few words.
+    ///
+    /// ```
+    /// assert_eq!(browser_cors::local_network::LocalNetworkBlock::Denied.describe(), "the permission is denied");
+    /// ```
+    pub fn describe(self) -> &'static str {
+        match self {
+            LocalNetworkBlock::Denied => "the permission is denied",
+            LocalNetworkBlock::InsecureContext => "the page is not a secure context",
+            LocalNetworkBlock::AwaitingPermission => {
+                "waiting for an answer to the permission prompt"
+            }
+        }
+    }
+}
+
 /// [Local network access check](https://wicg.github.io/local-network-access/#private-network-access-check)
 /// for one hop: a page in `page_space` (a secure context or not) reaching a
 /// target in `target_space`.
