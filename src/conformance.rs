@@ -11,7 +11,8 @@ use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::fetch::{Action, BrowserState, Fetch, Outcome, WireRequest};
+use crate::drive::Answer;
+use crate::fetch::{BrowserState, Fetch, Outcome, WireRequest};
 use crate::origin::parse_origin;
 use crate::page::Page;
 use crate::profile::{Engine, Profile};
@@ -710,47 +711,43 @@ fn run_step(
     let mut fetch = Fetch::for_page(profile, page, request);
     let mut log = Vec::new();
     // A fetch sends at most 21 hops and their preflights; bound the loop anyway.
-    for _ in 0..100 {
-        match fetch.poll(state, now) {
-            Action::Send(wire) => {
-                let Some((status, headers)) = server.respond(&wire.url, wire.method.as_str())
-                else {
-                    fetch.on_transport_error("connection refused");
-                    continue;
-                };
-                let cookie = wire.header("cookie");
-                log.push(log_entry(
-                    &wire,
-                    cookie.as_deref(),
-                    watched.as_deref(),
-                    origins,
-                ));
-                fetch.on_response_head(status, &headers, state, now);
-            }
-            Action::Done(Outcome::Response(r)) => {
-                let observed = Expectation::response(&r, origins, log);
-                return (observed, None);
-            }
-            Action::Done(Outcome::NetworkError(e)) => {
-                let waiting = matches!(
-                    e.reason,
-                    crate::CorsError::LocalNetworkAccess {
-                        block: crate::local_network::LocalNetworkBlock::AwaitingPermission,
-                        ..
-                    }
-                );
-                let mut observed = network_error(log);
-                if waiting {
-                    observed.result = "timeout".into();
-                }
-                return (observed, Some(e.to_string()));
-            }
+    let Ok(outcome) = crate::drive::drive(&mut fetch, state, now, 100, |wire, _| {
+        let Some((status, headers)) = server.respond(&wire.url, wire.method.as_str()) else {
+            return Ok::<_, std::convert::Infallible>(Answer::Failed("connection refused"));
+        };
+        let cookie = wire.header("cookie");
+        log.push(log_entry(
+            wire,
+            cookie.as_deref(),
+            watched.as_deref(),
+            origins,
+        ));
+        Ok(Answer::Head(status, headers))
+    });
+    match outcome {
+        Some(Outcome::Response(r)) => {
+            let observed = Expectation::response(&r, origins, log);
+            (observed, None)
         }
+        Some(Outcome::NetworkError(e)) => {
+            let waiting = matches!(
+                e.reason,
+                crate::CorsError::LocalNetworkAccess {
+                    block: crate::local_network::LocalNetworkBlock::AwaitingPermission,
+                    ..
+                }
+            );
+            let mut observed = network_error(log);
+            if waiting {
+                observed.result = "timeout".into();
+            }
+            (observed, Some(e.to_string()))
+        }
+        None => (
+            network_error(log),
+            Some("the fetch did not finish in 100 exchanges".into()),
+        ),
     }
-    (
-        network_error(log),
-        Some("the fetch did not finish in 100 exchanges".into()),
-    )
 }
 
 /// The names of a `Cookie` header, in order, with the harness cookie `cred`

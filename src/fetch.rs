@@ -1616,22 +1616,23 @@ mod gate_tests {
     ) -> (Outcome, Vec<Arc<WireRequest>>, Vec<CookieNote>) {
         let now = Instant::now();
         let mut fetch = Fetch::from_page(profile, page, request);
-        let mut sent = Vec::new();
-        for _ in 0..50 {
-            match fetch.poll(state, now) {
-                Action::Send(r) => {
-                    let (status, headers) = answer(&r);
-                    let mut b = http::Response::builder().status(status);
-                    for (n, v) in headers {
-                        b = b.header(n, v);
-                    }
-                    sent.push(r);
-                    fetch.on_response(&b.body(()).unwrap(), state, now);
-                }
-                Action::Done(o) => return (o, sent, fetch.cookie_notes().to_vec()),
+        let outcome = crate::drive::drive(&mut fetch, state, now, 50, |r, _| {
+            let (status, headers) = answer(r);
+            let mut map = HeaderMap::new();
+            for (n, v) in headers {
+                map.append(n, v.parse().unwrap());
             }
-        }
-        panic!("the fetch did not finish");
+            Ok::<_, ()>(crate::drive::Answer::Head(
+                StatusCode::from_u16(status).unwrap(),
+                map,
+            ))
+        });
+        let outcome = outcome.unwrap().expect("the fetch did not finish");
+        (
+            outcome,
+            fetch.trace().to_vec(),
+            fetch.cookie_notes().to_vec(),
+        )
     }
 
     fn acao(origin: &str) -> Vec<(&'static str, String)> {

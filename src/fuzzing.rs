@@ -783,61 +783,65 @@ impl World {
         let mut fetch = Fetch::new(&self.profile, &self.page, request);
         let mut actuals = 0usize;
         let mut last_actual: Option<(WireRequest, HeaderMap)> = None;
-        for _step in 0..100 {
-            match fetch.poll(&mut self.cache, self.now) {
-                Action::Done(outcome) => {
-                    return self.check_outcome(&outcome, mode, credentials, last_actual.as_ref());
-                }
-                Action::Send(wire) => {
-                    match wire.kind {
-                        RequestKind::Preflight => {
-                            ensure!(
-                                wire.credentials == Credentials::Omit,
-                                "a preflight with credentials"
-                            );
-                            ensure!(
-                                !wire.headers.contains("cookie")
-                                    && !wire.headers.contains("authorization"),
-                                "a preflight carries Cookie or Authorization"
-                            );
-                            ensure!(wire.method == Method::OPTIONS, "a preflight not OPTIONS");
-                        }
-                        RequestKind::Actual => {
-                            actuals += 1;
-                            ensure!(
-                                actuals <= MAX_REDIRECTS as usize + 1,
-                                "{actuals} requests in one fetch: more than {MAX_REDIRECTS} redirects"
-                            );
-                            if mode == Mode::Cors && wire.url.origin() != self.page {
-                                self.check_allowed(&wire, &script, include)?;
-                            }
-                        }
-                    }
-                    match server.answer(&wire) {
-                        None => fetch.on_transport_error("fuzzed transport error"),
-                        Some((status, lines)) => {
-                            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-                            let borrowed: Vec<(&str, Vec<u8>)> =
-                                lines.iter().map(|(n, v)| (n.as_str(), v.clone())).collect();
-                            let headers = header_map(&borrowed);
-                            if wire.kind == RequestKind::Preflight {
-                                self.record_preflight(&wire, status, &headers, credentials);
-                            } else {
-                                last_actual = Some(((*wire).clone(), headers.clone()));
-                            }
-                            fetch.on_response_head(status, &headers, &mut self.cache, self.now);
-                        }
-                    }
+        // The cache is the machine's store during the run; the checks below
+        // read it through `drive`, and it comes back when the run ends.
+        let mut cache = std::mem::replace(&mut self.cache, PreflightCache::new(0));
+        let now = self.now;
+        let outcome = crate::drive::drive(&mut fetch, &mut cache, now, 100, |wire, cache| {
+            ensure!(
+                cache.len() <= cache.capacity(),
+                "cache holds {} > {}",
+                cache.len(),
+                cache.capacity()
+            );
+            match wire.kind {
+                RequestKind::Preflight => {
                     ensure!(
-                        self.cache.len() <= self.cache.capacity(),
-                        "cache holds {} > {}",
-                        self.cache.len(),
-                        self.cache.capacity()
+                        wire.credentials == Credentials::Omit,
+                        "a preflight with credentials"
                     );
+                    ensure!(
+                        !wire.headers.contains("cookie") && !wire.headers.contains("authorization"),
+                        "a preflight carries Cookie or Authorization"
+                    );
+                    ensure!(wire.method == Method::OPTIONS, "a preflight not OPTIONS");
+                }
+                RequestKind::Actual => {
+                    actuals += 1;
+                    ensure!(
+                        actuals <= MAX_REDIRECTS as usize + 1,
+                        "{actuals} requests in one fetch: more than {MAX_REDIRECTS} redirects"
+                    );
+                    if mode == Mode::Cors && wire.url.origin() != self.page {
+                        self.check_allowed(wire, &script, include)?;
+                    }
                 }
             }
+            let Some((status, lines)) = server.answer(wire) else {
+                return Ok(crate::drive::Answer::Failed("fuzzed transport error"));
+            };
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            let borrowed: Vec<(&str, Vec<u8>)> =
+                lines.iter().map(|(n, v)| (n.as_str(), v.clone())).collect();
+            let headers = header_map(&borrowed);
+            if wire.kind == RequestKind::Preflight {
+                self.record_preflight(wire, status, &headers, credentials);
+            } else {
+                last_actual = Some((wire.clone(), headers.clone()));
+            }
+            Ok(crate::drive::Answer::Head(status, headers))
+        });
+        self.cache = cache;
+        ensure!(
+            self.cache.len() <= self.cache.capacity(),
+            "cache holds {} > {}",
+            self.cache.len(),
+            self.cache.capacity()
+        );
+        match outcome? {
+            Some(outcome) => self.check_outcome(&outcome, mode, credentials, last_actual.as_ref()),
+            None => Err("the fetch did not finish within 100 steps".into()),
         }
-        Err("the fetch did not finish within 100 steps".into())
     }
 
     /// Notes what a preflight response allows if it passes the oracle's
@@ -1208,11 +1212,8 @@ pub fn gate(data: &[u8]) -> Result<(), String> {
         let mut request = arbitrary_request(&mut input)?;
         request.url = parse_url(&format!("{}/r", input.pick(&HOSTS, HOSTS[2])))?;
         let mut fetch = Fetch::from_page(&profile, &page, request);
-        for _ in 0..30 {
-            let wire = match fetch.poll(&mut state, now) {
-                Action::Send(wire) => wire,
-                Action::Done(_) => break,
-            };
+        // Whether it ends within 30 exchanges is not what this target checks.
+        let _outcome = crate::drive::drive(&mut fetch, &mut state, now, 30, |wire, _| {
             ensure!(
                 !(mixed_content::page_restricts_mixed_content(&page_origin)
                     && mixed_content::is_blocked(&wire.url, &profile.mixed_content)),
@@ -1295,13 +1296,11 @@ pub fn gate(data: &[u8]) -> Result<(), String> {
                     HeaderValue::from_static("same-site"),
                 );
             }
-            fetch.on_response_head(
+            Ok(crate::drive::Answer::Head(
                 StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
-                &headers,
-                &mut state,
-                now,
-            );
-        }
+                headers,
+            ))
+        })?;
         ensure!(
             state.cookies.len() <= profile.cookies.max_total,
             "jar over its bound"
@@ -1443,14 +1442,16 @@ mod tests {
             let mut fetch = Fetch::new(&world.profile, &world.page, request.clone());
             let mut server = Scripted(std::iter::repeat_with(hop).take(40));
             let mut sent = 0;
-            while let Action::Send(wire) = fetch.poll(&mut world.cache, world.now) {
-                sent += 1;
-                let (status, lines) = server.answer(&wire).unwrap();
-                let borrowed: Vec<(&str, Vec<u8>)> =
-                    lines.iter().map(|(n, v)| (n.as_str(), v.clone())).collect();
-                let status = StatusCode::from_u16(status).unwrap();
-                fetch.on_response_head(status, &header_map(&borrowed), &mut world.cache, world.now);
-            }
+            let outcome =
+                crate::drive::drive(&mut fetch, &mut world.cache, world.now, 100, |wire, _| {
+                    sent += 1;
+                    let (status, lines) = server.answer(wire).unwrap();
+                    let borrowed: Vec<(&str, Vec<u8>)> =
+                        lines.iter().map(|(n, v)| (n.as_str(), v.clone())).collect();
+                    let status = StatusCode::from_u16(status).unwrap();
+                    Ok::<_, ()>(crate::drive::Answer::Head(status, header_map(&borrowed)))
+                });
+            assert!(outcome.unwrap().unwrap().error().is_some(), "{engine:?}");
             assert_eq!(sent, 21, "{engine:?}");
             let mut server = Scripted(std::iter::repeat_with(hop).take(40));
             assert_eq!(world.fetch(request, &mut server), Ok(()));

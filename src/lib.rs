@@ -61,6 +61,8 @@ pub mod client;
 pub mod conformance;
 pub mod cookie;
 pub mod corp;
+#[cfg(any(feature = "conformance", feature = "fuzzing", test))]
+mod drive;
 pub mod error;
 pub mod fetch;
 #[cfg(feature = "fuzzing")]
