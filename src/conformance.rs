@@ -401,6 +401,8 @@ impl Origins {
     /// ```
     /// let o = browser_cors::conformance::Origins::default();
     /// assert_eq!(o.unfill("http://127.0.0.1:8002/r on localhost:8003"), "{B}/r on {C_host}");
+    /// assert_eq!(o.unfill("é→http://127.0.0.1:8001, 1.2"), "é→{A}, 1.2");
+    /// assert_eq!(o.unfill(""), "");
     /// ```
     pub fn unfill(&self, s: &str) -> String {
         let mut table = [("", "", ""); 8];
@@ -421,35 +423,43 @@ impl Origins {
             }
         }
         let mut out = String::with_capacity(s.len());
-        let mut rest = s;
-        'scan: while let Some(ch) = rest.chars().next() {
-            let first = rest.as_bytes().first().copied().unwrap_or(0);
-            if !starts.get(usize::from(first)).copied().unwrap_or(false) {
-                out.push(ch);
-                rest = rest.get(ch.len_utf8()..).unwrap_or_default();
-                continue;
-            }
-            for (name, origin, _) in &table {
-                if let Some(r) = rest.strip_prefix(origin) {
+        // `copied..at` is text already scanned and not yet copied: it goes
+        // out as one slice when a placeholder (or the end) comes.
+        let (mut copied, mut at) = (0, 0);
+        while let Some(&byte) = s.as_bytes().get(at) {
+            // Origins and hosts are ASCII, so a byte that starts one is a
+            // character boundary.
+            let found = starts
+                .get(usize::from(byte))
+                .copied()
+                .unwrap_or(false)
+                .then(|| s.get(at..))
+                .flatten()
+                .and_then(|rest| {
+                    let origin = table
+                        .iter()
+                        .find(|(_, origin, _)| rest.starts_with(origin))
+                        .map(|(name, origin, _)| (*name, origin.len(), "}"));
+                    origin.or_else(|| {
+                        table
+                            .iter()
+                            .find(|(_, _, host)| !host.is_empty() && rest.starts_with(host))
+                            .map(|(name, _, host)| (*name, host.len(), "_host}"))
+                    })
+                });
+            match found {
+                Some((name, len, close)) => {
+                    out.push_str(s.get(copied..at).unwrap_or_default());
                     out.push('{');
                     out.push_str(name);
-                    out.push('}');
-                    rest = r;
-                    continue 'scan;
+                    out.push_str(close);
+                    at += len;
+                    copied = at;
                 }
+                None => at += 1,
             }
-            for (name, _, host) in &table {
-                if let Some(r) = rest.strip_prefix(host).filter(|_| !host.is_empty()) {
-                    out.push('{');
-                    out.push_str(name);
-                    out.push_str("_host}");
-                    rest = r;
-                    continue 'scan;
-                }
-            }
-            out.push(ch);
-            rest = rest.get(ch.len_utf8()..).unwrap_or_default();
         }
+        out.push_str(s.get(copied..).unwrap_or_default());
         out
     }
 }
