@@ -397,3 +397,46 @@ fn recorded_cookie_and_upgrade_facts() {
             .is_some()
     );
 }
+
+/// `cookie/limit-181-one-site` and `cookie/limit-overwrite-then-181`
+/// (recorded here): Chromium and Firefox purge a site over 180 cookies to
+/// 150, the least recently set first; WebKitGTK keeps them all. A cookie set
+/// again counts as new in Chromium's `Cookie` order, keeps its place in the
+/// others'.
+#[test]
+fn cookie_limits_and_overwrites() {
+    let now = std::time::Instant::now();
+    let url = url::Url::parse("https://app.test/").unwrap();
+    let run = |profile: &Profile| {
+        let mut jar = browser_cors::CookieJar::new(profile);
+        for i in 0..180 {
+            jar.store_first_party(&url, format!("c{i}=1").as_bytes(), now);
+        }
+        jar.store_first_party(&url, b"c0=2", now);
+        jar.store_first_party(&url, b"c180=1", now);
+        let sent = jar.first_party_cookies(&url, now);
+        (sent.len(), sent.first().cloned().unwrap_or_default())
+    };
+    assert_eq!(
+        Engine::ALL.map(|e| run(&e.profile())),
+        [
+            (150, "c32=1".to_owned()),
+            (150, "c0=2".to_owned()),
+            (181, "c0=2".to_owned())
+        ]
+    );
+    assert_eq!(
+        Engine::ALL.map(|e| e.profile().cookies.per_site),
+        [
+            PerSiteLimit::PurgeTo {
+                max: 180,
+                keep: 150
+            },
+            PerSiteLimit::PurgeTo {
+                max: 180,
+                keep: 150
+            },
+            PerSiteLimit::Unlimited
+        ]
+    );
+}

@@ -113,3 +113,22 @@ fn firefox_153_gate_recorded() {
 fn webkit_2_50_gate_recorded() {
     check("webkit-2.50-gate-recorded.json", 20);
 }
+
+// Recorded by this project (`--runs 2`), one site per scenario so that no
+// scenario's cookies count against another's limit: how many cookies a site
+// keeps, and which go.
+
+#[test]
+fn chromium_156_cookie_limits() {
+    check("chromium-156-cookie-limits.json", 4);
+}
+
+#[test]
+fn firefox_153_cookie_limits() {
+    check("firefox-153-cookie-limits.json", 4);
+}
+
+#[test]
+fn webkit_2_50_cookie_limits() {
+    check("webkit-2.50-cookie-limits.json", 4);
+}

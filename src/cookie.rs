@@ -25,8 +25,8 @@ use url::{Host, Url};
 
 use crate::origin::{SiteScheme, is_potentially_trustworthy, is_public_suffix, site_key};
 use crate::profile::{
-    CookiePrefixes, CookieRules, CookiesOnCorsFailure, NoneRequiresSecure, PartitionedCookies,
-    Profile, SameSiteDefault, ThirdPartyCookies,
+    CookiePrefixes, CookieRules, CookiesOnCorsFailure, NoneRequiresSecure, OverwrittenCookie,
+    PartitionedCookies, PerSiteLimit, Profile, SameSiteDefault, ThirdPartyCookies,
 };
 
 /// A cookie's `SameSite` attribute.
@@ -441,7 +441,13 @@ struct Cookie {
     same_site: Option<SameSite>,
     partition: Option<String>,
     expiry: Option<Instant>,
+    /// Orders the `Cookie` header (after path length): when it was first
+    /// set, or last set where the engine gives an overwritten cookie a new
+    /// creation time ([`OverwrittenCookie`]).
     created: u64,
+    /// When it was last set: purges and the jar's total bound remove the
+    /// least recently set first.
+    touched: u64,
 }
 
 impl Cookie {
@@ -841,16 +847,18 @@ impl CookieJar {
                 && c.path == path
                 && c.partition == partition
         });
+        self.next += 1;
+        let touched = self.next;
         let created = match old {
             Some(i) => {
                 let c = list.remove(i);
                 self.count -= 1;
-                c.created
+                match self.rules.overwritten {
+                    OverwrittenCookie::KeepsCreationTime => c.created,
+                    OverwrittenCookie::NewCreationTime => touched,
+                }
             }
-            None => {
-                self.next += 1;
-                self.next
-            }
+            None => touched,
         };
         if lifetime.is_some_and(|s| s <= 0) {
             return Ok(());
@@ -868,12 +876,12 @@ impl CookieJar {
             partition,
             expiry,
             created,
+            touched,
         });
         self.count += 1;
-        if list.len() > self.rules.max_per_domain {
-            if let Some(i) = oldest(list) {
-                list.remove(i);
-                self.count -= 1;
+        if let PerSiteLimit::PurgeTo { max, keep } = self.rules.per_site {
+            if list.len() > max {
+                self.count -= purge_oldest(list, keep);
             }
         }
         while self.count > self.rules.max_total {
@@ -886,7 +894,7 @@ impl CookieJar {
         let victim = self
             .by_site
             .iter()
-            .filter_map(|(k, list)| list.iter().map(|c| c.created).min().map(|m| (m, k.clone())))
+            .filter_map(|(k, list)| list.iter().map(|c| c.touched).min().map(|m| (m, k.clone())))
             .min();
         let Some((_, site)) = victim else {
             self.count = 0;
@@ -912,10 +920,25 @@ enum EffectiveSameSite {
     None,
 }
 
+/// Removes a site's least recently set cookies until `keep` are left, in
+/// one pass; returns how many went. (Stamps are unique: the cutoff removes
+/// exactly the excess.)
+fn purge_oldest(list: &mut Vec<Cookie>, keep: usize) -> usize {
+    let excess = list.len().saturating_sub(keep);
+    let mut ages: Vec<u64> = list.iter().map(|c| c.touched).collect();
+    ages.sort_unstable();
+    let Some(&cutoff) = excess.checked_sub(1).and_then(|i| ages.get(i)) else {
+        return 0;
+    };
+    let before = list.len();
+    list.retain(|c| c.touched > cutoff);
+    before - list.len()
+}
+
 fn oldest(list: &[Cookie]) -> Option<usize> {
     list.iter()
         .enumerate()
-        .min_by_key(|(_, c)| c.created)
+        .min_by_key(|(_, c)| c.touched)
         .map(|(i, _)| i)
 }
 
@@ -1151,6 +1174,53 @@ mod tests {
     }
 
     #[test]
+    fn a_site_over_its_limit_is_purged_to_its_quota_oldest_first() {
+        let now = Instant::now();
+        let url = u("https://app.test/");
+        let names = |jar: &CookieJar| -> Vec<String> {
+            jar.first_party_cookies(&url, now)
+                .into_iter()
+                .map(|c| c.trim_end_matches("=1").to_owned())
+                .collect()
+        };
+        for (profile, after_181) in [
+            (Profile::chromium(), 150),
+            (Profile::firefox(), 150),
+            (Profile::webkit(), 181),
+        ] {
+            let mut jar = CookieJar::new(&profile);
+            for i in 0..180 {
+                jar.store_first_party(&url, format!("c{i}=1").as_bytes(), now);
+            }
+            assert_eq!(jar.len(), 180, "{:?}", profile.engine);
+            // Setting an existing name again replaces it: no purge.
+            jar.store_first_party(&url, b"c0=1", now);
+            assert_eq!(jar.len(), 180, "{:?}", profile.engine);
+            jar.store_first_party(&url, b"c180=1", now);
+            assert_eq!(jar.len(), after_181, "{:?}", profile.engine);
+            let kept = names(&jar);
+            let has = |n: &str| kept.iter().any(|k| k == n);
+            if after_181 == 150 {
+                // The 31 least recently set went: c1..c31, not c0, set again
+                // (as recorded in Chromium and Firefox).
+                assert!(has("c0") && has("c32") && has("c180"), "{kept:?}");
+                assert!(!has("c1") && !has("c31"), "{kept:?}");
+            }
+            // The header's order: c0 first where it keeps its creation time.
+            let c0_first = kept.first().map(String::as_str) == Some("c0");
+            assert_eq!(
+                c0_first,
+                profile.cookies.overwritten == OverwrittenCookie::KeepsCreationTime,
+                "{:?}: {kept:?}",
+                profile.engine
+            );
+            // Another site is not touched by this one's purge.
+            jar.store_first_party(&u("https://other.test/"), b"o=1", now);
+            assert_eq!(jar.len(), after_181 + 1, "{:?}", profile.engine);
+        }
+    }
+
+    #[test]
     fn the_jar_keeps_its_bounds() {
         let now = Instant::now();
         let mut jar = CookieJar::new(&Profile::chromium());
@@ -1158,7 +1228,9 @@ mod tests {
         for i in 0..500 {
             jar.store_first_party(&url, format!("c{i}=1").as_bytes(), now);
         }
-        assert_eq!(jar.len(), 180);
+        // The 181st purges the site to 150; every 31 more purge it again:
+        // 500 = 181 + 10 × 31 + 9 leaves 150 + 9.
+        assert_eq!(jar.len(), 159);
         for i in 0..4000 {
             let u = u(&format!("https://h{i}.test/"));
             jar.store_first_party(&u, b"x=1", now);

@@ -571,6 +571,42 @@ pub enum DomainOnIp {
     SuffixMatches,
 }
 
+/// The creation time a cookie keeps when it is set again, which orders the
+/// `Cookie` header after path length (scenario
+/// `cookie/limit-overwrite-then-181`, recorded here: `c0` set again after
+/// `c1`..`c179` goes last in Chromium, first in Firefox and WebKitGTK).
+/// In every engine that purges, the least recently *set* cookies go first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OverwrittenCookie {
+    /// The old cookie's creation time (RFC 6265bis § 5.7; Firefox,
+    /// WebKitGTK).
+    KeepsCreationTime,
+    /// A new one: the cookie counts as created now (Chromium).
+    NewCreationTime,
+}
+
+/// How many cookies one site keeps (scenarios `cookie/limit-180-one-site`,
+/// `-181-`, `-200-`, recorded here: 181 cookies leave 150 in Chromium and
+/// Firefox, 181 in WebKitGTK).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PerSiteLimit {
+    /// Past `max`, the site's oldest cookies go until `keep` are left, in
+    /// one purge (Chromium's `kDomainMaxCookies` 180 less
+    /// `kDomainPurgeCookies` 30; Firefox's `network.cookie.maxPerHost` 180
+    /// and `quotaPerHost` 150).
+    PurgeTo {
+        /// The most a site holds.
+        max: usize,
+        /// What a purge leaves.
+        keep: usize,
+    },
+    /// No limit per site (libsoup's jar, WebKitGTK): only the jar's total
+    /// bounds it.
+    Unlimited,
+}
+
 /// Cookie facts (RFC 6265bis and each engine's policy).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct CookieRules {
@@ -594,9 +630,14 @@ pub struct CookieRules {
     pub secure_over_loopback_http: LoopbackHttp,
     /// `Domain` on IP-address hosts.
     pub domain_on_ip: DomainOnIp,
-    /// Most cookies kept per registrable domain (Chromium's `kDomainMaxCookies`).
-    pub max_per_domain: usize,
-    /// Most cookies kept in all (Chromium's `kMaxCookies`).
+    /// The creation time of a cookie set again (it orders the `Cookie` header).
+    pub overwritten: OverwrittenCookie,
+    /// How many cookies one site (registrable domain) keeps (scenarios
+    /// `cookie/limit-*`, recorded here).
+    pub per_site: PerSiteLimit,
+    /// Most cookies kept in all (Chromium's `kMaxCookies`; for WebKitGTK,
+    /// whose libsoup jar sets none, the emulator's own bound, so that a
+    /// crawler's memory stays bounded): past it, the oldest cookie goes.
     pub max_total: usize,
 }
 
@@ -830,7 +871,11 @@ impl Profile {
                 on_cors_failure: CookiesOnCorsFailure::Stored,
                 secure_over_loopback_http: LoopbackHttp::Trustworthy,
                 domain_on_ip: DomainOnIp::MustEqualHost,
-                max_per_domain: 180,
+                overwritten: OverwrittenCookie::NewCreationTime,
+                per_site: PerSiteLimit::PurgeTo {
+                    max: 180,
+                    keep: 150,
+                },
                 max_total: 3300,
             },
             allow_origin_check: AllowOriginCheck::Chromium,
@@ -890,7 +935,11 @@ impl Profile {
                 on_cors_failure: CookiesOnCorsFailure::Stored,
                 secure_over_loopback_http: LoopbackHttp::Trustworthy,
                 domain_on_ip: DomainOnIp::MustEqualHost,
-                max_per_domain: 180,
+                overwritten: OverwrittenCookie::KeepsCreationTime,
+                per_site: PerSiteLimit::PurgeTo {
+                    max: 180,
+                    keep: 150,
+                },
                 max_total: 3000,
             },
             allow_origin_check: AllowOriginCheck::Gecko,
@@ -951,7 +1000,8 @@ impl Profile {
                 on_cors_failure: CookiesOnCorsFailure::Dropped,
                 secure_over_loopback_http: LoopbackHttp::Insecure,
                 domain_on_ip: DomainOnIp::SuffixMatches,
-                max_per_domain: 180,
+                overwritten: OverwrittenCookie::KeepsCreationTime,
+                per_site: PerSiteLimit::Unlimited,
                 max_total: 3000,
             },
             allow_origin_check: AllowOriginCheck::WebKit,

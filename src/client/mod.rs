@@ -696,9 +696,9 @@ impl<T> Browser<T> {
     }
 
     /// How many cookies the jar holds. The jar is bounded as the engine
-    /// bounds its own (the profile's `cookies.max_per_domain` and
-    /// `max_total`, Chromium's `kDomainMaxCookies` 180 and `kMaxCookies`
-    /// 3300): past either, the oldest cookie is evicted.
+    /// bounds its own (the profile's `cookies.per_site` and `max_total`):
+    /// Chromium and Firefox purge a site past 180 cookies down to 150, and
+    /// past the total (3300 in Chromium) the least recently set cookie goes.
     ///
     /// ```
     /// # use browser_cors::client::Browser;
