@@ -440,3 +440,38 @@ fn cookie_limits_and_overwrites() {
         ]
     );
 }
+
+/// `cookie/syntax-*` (recorded here): the same `Set-Cookie` lines, read by
+/// each engine's parser.
+#[test]
+fn set_cookie_syntax() {
+    use browser_cors::cookie::SetCookie;
+    let read = |line: &[u8]| {
+        Engine::ALL.map(|e| {
+            SetCookie::parse_as(line, e.profile().cookies.syntax)
+                .map(|c| format!("{}={}", c.name, c.value))
+        })
+    };
+    let some = |s: &str| Some(s.to_owned());
+    assert_eq!(
+        read(b"justvalue"),
+        [some("=justvalue"), some("justvalue="), some("=justvalue")]
+    );
+    assert_eq!(read(b"=v"), [some("=v"), None, some("=v")]);
+    assert_eq!(read(b"tv=a\tb"), [None, some("tv=a\tb"), None]);
+    assert_eq!(read(b"tn\t=1"), [some("tn=1"), some("tn=1"), None]);
+    let big = format!("h={}", "a".repeat(4096));
+    assert_eq!(
+        read(big.as_bytes()).map(|c| c.is_some()),
+        [false, false, true]
+    );
+    let long_path = format!("l=1; Path=/{}", "p".repeat(1100));
+    assert_eq!(
+        Engine::ALL.map(
+            |e| SetCookie::parse_as(long_path.as_bytes(), e.profile().cookies.syntax)
+                .and_then(|c| c.path)
+                .map(|p| p.len())
+        ),
+        [None, None, Some(1101)]
+    );
+}

@@ -132,3 +132,21 @@ fn firefox_153_cookie_limits() {
 fn webkit_2_50_cookie_limits() {
     check("webkit-2.50-cookie-limits.json", 4);
 }
+
+// Recorded here (`--runs 2`): how each engine reads a `Set-Cookie` line's
+// name, value and attribute sizes.
+
+#[test]
+fn chromium_156_cookie_syntax() {
+    check("chromium-156-cookie-syntax.json", 17);
+}
+
+#[test]
+fn firefox_153_cookie_syntax() {
+    check("firefox-153-cookie-syntax.json", 17);
+}
+
+#[test]
+fn webkit_2_50_cookie_syntax() {
+    check("webkit-2.50-cookie-syntax.json", 17);
+}

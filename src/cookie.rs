@@ -26,7 +26,7 @@ use url::{Host, Url};
 use crate::origin::{SiteScheme, is_potentially_trustworthy, is_public_suffix, site_key};
 use crate::profile::{
     CookiePrefixes, CookieRules, CookiesOnCorsFailure, NoneRequiresSecure, OverwrittenCookie,
-    PartitionedCookies, PerSiteLimit, Profile, SameSiteDefault, ThirdPartyCookies,
+    PartitionedCookies, PerSiteLimit, Profile, SameSiteDefault, SetCookieSyntax, ThirdPartyCookies,
 };
 
 /// A cookie's `SameSite` attribute.
@@ -67,8 +67,10 @@ pub struct SetCookie {
 }
 
 impl SetCookie {
-    /// Parses a `Set-Cookie` value; `None` when the line holds no cookie
-    /// (no `=` and no value, a control byte, or a name and value over 4096 bytes).
+    /// Parses a `Set-Cookie` value as Chromium does (RFC 6265bis); `None`
+    /// when the line holds no cookie (no `=` and no value, a control byte, a
+    /// name and value over 4096 bytes). [`SetCookie::parse_as`] reads it as
+    /// another engine.
     ///
     /// ```
     /// use browser_cors::cookie::{SameSite, SetCookie};
@@ -79,6 +81,22 @@ impl SetCookie {
     /// assert!(SetCookie::parse(b"").is_none());
     /// ```
     pub fn parse(line: &[u8]) -> Option<SetCookie> {
+        SetCookie::parse_as(line, SetCookieSyntax::Chromium)
+    }
+
+    /// Parses a `Set-Cookie` value as the engine whose syntax is `syntax`
+    /// reads it.
+    ///
+    /// ```
+    /// use browser_cors::cookie::SetCookie;
+    /// use browser_cors::profile::SetCookieSyntax;
+    /// // A line without `=`: a value with an empty name, or (Firefox) a name.
+    /// let chromium = SetCookie::parse_as(b"token", SetCookieSyntax::Chromium).unwrap();
+    /// let firefox = SetCookie::parse_as(b"token", SetCookieSyntax::Gecko).unwrap();
+    /// assert_eq!((chromium.name.as_str(), chromium.value.as_str()), ("", "token"));
+    /// assert_eq!((firefox.name.as_str(), firefox.value.as_str()), ("token", ""));
+    /// ```
+    pub fn parse_as(line: &[u8], syntax: SetCookieSyntax) -> Option<SetCookie> {
         if line
             .iter()
             .any(|b| (*b < 0x20 && *b != b'\t') || *b == 0x7f)
@@ -88,11 +106,23 @@ impl SetCookie {
         let text = String::from_utf8_lossy(line);
         let mut parts = text.split(';');
         let pair = parts.next().unwrap_or_default();
-        let (name, value) = match pair.split_once('=') {
-            Some((n, v)) => (n.trim_matches([' ', '\t']), v.trim_matches([' ', '\t'])),
-            None => ("", pair.trim_matches([' ', '\t'])),
+        let tab_space = [' ', '\t'];
+        let (name, value) = match (pair.split_once('='), syntax) {
+            // libsoup trims only the name's start: a tab before `=` stays in it.
+            (Some((n, v)), SetCookieSyntax::Libsoup) => (
+                n.trim_start_matches(tab_space).trim_end_matches(' '),
+                v.trim_matches(tab_space),
+            ),
+            (Some((n, v)), _) => (n.trim_matches(tab_space), v.trim_matches(tab_space)),
+            (None, SetCookieSyntax::Gecko) => (pair.trim_matches(tab_space), ""),
+            (None, _) => ("", pair.trim_matches(tab_space)),
         };
-        if (name.is_empty() && value.is_empty()) || name.len() + value.len() > 4096 {
+        let refused = match syntax {
+            SetCookieSyntax::Chromium => value.contains('\t') || name.len() + value.len() > 4096,
+            SetCookieSyntax::Gecko => name.is_empty() || name.len() + value.len() > 4096,
+            SetCookieSyntax::Libsoup => name.contains('\t') || value.contains('\t'),
+        };
+        if (name.is_empty() && value.is_empty()) || refused {
             return None;
         }
         let mut cookie = SetCookie {
@@ -112,7 +142,7 @@ impl SetCookie {
                 Some((k, v)) => (k.trim_matches([' ', '\t']), v.trim_matches([' ', '\t'])),
                 None => (attribute.trim_matches([' ', '\t']), ""),
             };
-            if val.len() > 1024 {
+            if val.len() > 1024 && syntax != SetCookieSyntax::Libsoup {
                 continue;
             }
             match key.to_ascii_lowercase().as_str() {
@@ -709,7 +739,9 @@ impl CookieJar {
     ) -> Vec<CookieNote> {
         let mut notes = Vec::new();
         for line in lines {
-            let name = SetCookie::parse(line).map(|c| c.name).unwrap_or_default();
+            let name = SetCookie::parse_as(line, self.rules.syntax)
+                .map(|c| c.name)
+                .unwrap_or_default();
             let result =
                 if cors_failed && self.rules.on_cors_failure == CookiesOnCorsFailure::Dropped {
                     Err(CookieReason::CorsFailed)
@@ -738,7 +770,8 @@ impl CookieJar {
         date: Option<i64>,
         now: Instant,
     ) -> Result<(), CookieReason> {
-        let parsed = SetCookie::parse(line).ok_or(CookieReason::Unparsable)?;
+        let parsed =
+            SetCookie::parse_as(line, self.rules.syntax).ok_or(CookieReason::Unparsable)?;
         let host = url
             .host_str()
             .ok_or(CookieReason::InvalidDomain)?

@@ -1098,30 +1098,49 @@ fn arbitrary_request(input: &mut Input<'_>) -> Result<Request, String> {
 /// algorithm never panic, and a parsed cookie holds no control byte, no
 /// `;` in its name or value, and no path that does not start with `/`.
 pub fn set_cookie(data: &[u8]) -> Result<(), String> {
+    use crate::profile::SetCookieSyntax;
     let _ = crate::cookie::parse_cookie_date(&String::from_utf8_lossy(data));
-    let Some(c) = crate::cookie::SetCookie::parse(data) else {
-        return Ok(());
-    };
     let bad = |s: &str| {
         s.bytes()
             .any(|b| (b < 0x20 && b != b'\t') || b == 0x7f || b == b';')
     };
-    ensure!(
-        !bad(&c.name) && !bad(&c.value),
-        "control byte or ';' kept: {c:?}"
-    );
-    ensure!(
-        !c.name.is_empty() || !c.value.is_empty(),
-        "empty cookie accepted"
-    );
-    ensure!(
-        c.path.as_deref().is_none_or(|p| p.starts_with('/')),
-        "bad path kept: {c:?}"
-    );
-    ensure!(
-        c.name.len() + c.value.len() <= 4096,
-        "oversized cookie accepted"
-    );
+    for syntax in [
+        SetCookieSyntax::Chromium,
+        SetCookieSyntax::Gecko,
+        SetCookieSyntax::Libsoup,
+    ] {
+        let Some(c) = crate::cookie::SetCookie::parse_as(data, syntax) else {
+            continue;
+        };
+        ensure!(
+            !bad(&c.name) && !bad(&c.value),
+            "control byte or ';' kept: {c:?}"
+        );
+        ensure!(
+            !c.name.is_empty() || !c.value.is_empty(),
+            "empty cookie accepted"
+        );
+        ensure!(
+            c.path.as_deref().is_none_or(|p| p.starts_with('/')),
+            "bad path kept: {c:?}"
+        );
+        // Every engine but libsoup bounds a cookie at 4096 bytes; none keeps
+        // a tab at the edge of a name or a value.
+        ensure!(
+            syntax == SetCookieSyntax::Libsoup || c.name.len() + c.value.len() <= 4096,
+            "oversized cookie accepted by {syntax:?}"
+        );
+        for part in [&c.name, &c.value] {
+            ensure!(
+                !part.starts_with(['\t', ' ']) && !part.ends_with(['\t', ' ']),
+                "untrimmed name or value kept by {syntax:?}: {c:?}"
+            );
+        }
+        ensure!(
+            syntax != SetCookieSyntax::Gecko || !c.name.is_empty(),
+            "Firefox keeps no nameless cookie: {c:?}"
+        );
+    }
     Ok(())
 }
 

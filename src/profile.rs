@@ -607,6 +607,24 @@ pub enum PerSiteLimit {
     Unlimited,
 }
 
+/// How an engine reads the name, value and attribute sizes of a
+/// `Set-Cookie` line (scenarios `cookie/syntax-*`, recorded here). Where
+/// the engines agree, every parser follows RFC 6265bis § 5.6.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SetCookieSyntax {
+    /// Chromium: RFC 6265bis, except that a tab inside the value (after
+    /// trimming) refuses the cookie.
+    Chromium,
+    /// Firefox: a line without `=` is a name with an empty value, an empty
+    /// name (`=v`) refuses the cookie, a tab inside the value is kept.
+    Gecko,
+    /// libsoup (WebKitGTK): no 4096-byte limit on name and value, an
+    /// attribute value over 1024 bytes is used as given, a tab at the end of
+    /// the name or inside the value refuses the cookie.
+    Libsoup,
+}
+
 /// Cookie facts (RFC 6265bis and each engine's policy).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct CookieRules {
@@ -630,6 +648,8 @@ pub struct CookieRules {
     pub secure_over_loopback_http: LoopbackHttp,
     /// `Domain` on IP-address hosts.
     pub domain_on_ip: DomainOnIp,
+    /// How a `Set-Cookie` line's name, value and attribute sizes are read.
+    pub syntax: SetCookieSyntax,
     /// The creation time of a cookie set again (it orders the `Cookie` header).
     pub overwritten: OverwrittenCookie,
     /// How many cookies one site (registrable domain) keeps (scenarios
@@ -871,6 +891,7 @@ impl Profile {
                 on_cors_failure: CookiesOnCorsFailure::Stored,
                 secure_over_loopback_http: LoopbackHttp::Trustworthy,
                 domain_on_ip: DomainOnIp::MustEqualHost,
+                syntax: SetCookieSyntax::Chromium,
                 overwritten: OverwrittenCookie::NewCreationTime,
                 per_site: PerSiteLimit::PurgeTo {
                     max: 180,
@@ -935,6 +956,7 @@ impl Profile {
                 on_cors_failure: CookiesOnCorsFailure::Stored,
                 secure_over_loopback_http: LoopbackHttp::Trustworthy,
                 domain_on_ip: DomainOnIp::MustEqualHost,
+                syntax: SetCookieSyntax::Gecko,
                 overwritten: OverwrittenCookie::KeepsCreationTime,
                 per_site: PerSiteLimit::PurgeTo {
                     max: 180,
@@ -1000,6 +1022,7 @@ impl Profile {
                 on_cors_failure: CookiesOnCorsFailure::Dropped,
                 secure_over_loopback_http: LoopbackHttp::Insecure,
                 domain_on_ip: DomainOnIp::SuffixMatches,
+                syntax: SetCookieSyntax::Libsoup,
                 overwritten: OverwrittenCookie::KeepsCreationTime,
                 per_site: PerSiteLimit::Unlimited,
                 max_total: 3000,
