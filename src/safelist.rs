@@ -921,7 +921,12 @@ mod tests {
                             .contains(&m.essence().as_str())
                         })
                 }
-                "range" => crate::range::is_simple_range(value),
+                // The unit in lower case, unless the engine ignores its case.
+                "range" => {
+                    crate::range::is_simple_range(value)
+                        && (profile.range_unit == crate::profile::RangeUnit::AnyCase
+                            || value.get(..5) == Some(b"bytes".as_slice()))
+                }
                 "dpr" | "device-memory" | "downlink" if hints => {
                     let mut parts = value.splitn(2, |b| *b == b'.');
                     parts.next().is_some_and(digits) && parts.next().is_none_or(digits)
