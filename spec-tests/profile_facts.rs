@@ -475,3 +475,29 @@ fn set_cookie_syntax() {
         [None, None, Some(1101)]
     );
 }
+
+/// `cookie/syntax-expires-formats` (recorded here): the same `Expires`
+/// values, read by each engine's date parser (`Some`: parsed).
+#[test]
+fn expires_dates() {
+    use browser_cors::cookie::parse_cookie_date_as;
+    let parsed = |date: &str| {
+        Engine::ALL.map(|e| parse_cookie_date_as(date, e.profile().cookies.syntax).is_some())
+    };
+    assert_eq!(parsed("Wed, 21 Oct 2015 07:28:00 GMT"), [true, true, true]);
+    assert_eq!(
+        parsed("Wed, 31 Feb 2015 07:28:00 GMT"),
+        [false, true, false]
+    );
+    assert_eq!(parsed("Wed, 21 Oct 2015 07:28 GMT"), [false, true, false]);
+    assert_eq!(parsed("10/21/2015 07:28:00"), [false, true, false]);
+    assert_eq!(
+        parsed("Wed, 21 October 2015 07:28:00 GMT"),
+        [true, true, false]
+    );
+    assert_eq!(parsed("Wed, 21 Oct 1600 07:28:00 GMT"), [true, true, true]);
+    assert_eq!(
+        parsed("Wed, 32 Oct 2015 07:28:00 GMT"),
+        [false, false, false]
+    );
+}

@@ -138,15 +138,15 @@ fn webkit_2_50_cookie_limits() {
 
 #[test]
 fn chromium_156_cookie_syntax() {
-    check("chromium-156-cookie-syntax.json", 17);
+    check("chromium-156-cookie-syntax.json", 18);
 }
 
 #[test]
 fn firefox_153_cookie_syntax() {
-    check("firefox-153-cookie-syntax.json", 17);
+    check("firefox-153-cookie-syntax.json", 18);
 }
 
 #[test]
 fn webkit_2_50_cookie_syntax() {
-    check("webkit-2.50-cookie-syntax.json", 17);
+    check("webkit-2.50-cookie-syntax.json", 18);
 }

@@ -169,7 +169,7 @@ impl SetCookie {
                     }
                 }
                 "expires" => {
-                    if let Some(t) = parse_cookie_date(val) {
+                    if let Some(t) = parse_cookie_date_as(val, syntax) {
                         cookie.expires = Some(t);
                     }
                 }
@@ -190,7 +190,38 @@ impl SetCookie {
 /// assert_eq!(parse_cookie_date("tomorrow"), None);
 /// ```
 pub fn parse_cookie_date(input: &str) -> Option<i64> {
+    parse_cookie_date_as(input, SetCookieSyntax::Chromium)
+}
+
+/// [`parse_cookie_date`] as an engine reads an `Expires` value (scenario
+/// `cookie/syntax-expires-formats`, recorded here, 20 past dates):
+///
+/// - Chromium: the RFC's algorithm, a date that does not exist (`31 Feb`)
+///   fails, a year before 1601 is clamped (a date long past), not refused;
+/// - libsoup: the same, but a month must be its three-letter name
+///   (`October` fails);
+/// - Firefox (`PR_ParseTimeString`): lenient: the time may be missing or
+///   lack seconds, an hour past 23 or `31 Feb` rolls over, `10/21/2015`
+///   is month/day/year; a day past 31 still fails.
+///
+/// ```
+/// use browser_cors::cookie::parse_cookie_date_as;
+/// use browser_cors::profile::SetCookieSyntax::{Chromium, Gecko, Libsoup};
+/// let no_time = "Wed, 21 Oct 2015";
+/// assert_eq!(parse_cookie_date_as(no_time, Chromium), None);
+/// assert_eq!(parse_cookie_date_as(no_time, Gecko), Some(1_445_385_600));
+/// assert!(parse_cookie_date_as("Wed, 21 October 2015 07:28:00 GMT", Chromium).is_some());
+/// assert!(parse_cookie_date_as("Wed, 21 October 2015 07:28:00 GMT", Libsoup).is_none());
+/// ```
+pub fn parse_cookie_date_as(input: &str, syntax: SetCookieSyntax) -> Option<i64> {
+    let lenient = syntax == SetCookieSyntax::Gecko;
     let (mut time, mut day, mut month, mut year) = (None, None, None, None);
+    if lenient {
+        // `month/day/year`, as one token between spaces.
+        if let Some((m, d, y)) = input.split([' ', '\t']).find_map(numeric_date) {
+            (month, day, year) = (Some(m), Some(d), Some(y));
+        }
+    }
     let delimiter = |c: char| {
         c == '\t'
             || (' '..='/').contains(&c)
@@ -198,25 +229,23 @@ pub fn parse_cookie_date(input: &str) -> Option<i64> {
             || ('['..='`').contains(&c)
             || ('{'..='~').contains(&c)
     };
+    let num = |s: &str| {
+        let digits: String = s.chars().take_while(char::is_ascii_digit).collect();
+        (!digits.is_empty() && digits.len() <= 2)
+            .then(|| digits.parse::<i64>().ok())
+            .flatten()
+    };
     for token in input.split(delimiter).filter(|t| !t.is_empty()) {
         if time.is_none() {
-            let mut hms = token.splitn(3, ':');
-            let fields: Vec<&str> = hms.by_ref().collect();
-            if fields.len() == 3 {
-                let num = |s: &str| {
-                    let digits: String = s.chars().take_while(char::is_ascii_digit).collect();
-                    (!digits.is_empty() && digits.len() <= 2)
-                        .then(|| digits.parse::<i64>().ok())
-                        .flatten()
-                };
-                if let (Some(h), Some(m), Some(s)) = (
-                    fields.first().and_then(|f| num(f)),
-                    fields.get(1).and_then(|f| num(f)),
-                    fields.get(2).and_then(|f| num(f)),
-                ) {
-                    time = Some((h, m, s));
-                    continue;
-                }
+            let fields: Vec<&str> = token.splitn(3, ':').collect();
+            let parsed = match fields.as_slice() {
+                [h, m, s] => num(h).zip(num(m)).zip(num(s)).map(|((h, m), s)| (h, m, s)),
+                [h, m] if lenient => num(h).zip(num(m)).map(|(h, m)| (h, m, 0)),
+                _ => None,
+            };
+            if parsed.is_some() {
+                time = parsed;
+                continue;
             }
         }
         let digits: String = token.chars().take_while(char::is_ascii_digit).collect();
@@ -224,7 +253,11 @@ pub fn parse_cookie_date(input: &str) -> Option<i64> {
             day = digits.parse::<i64>().ok();
             continue;
         }
-        if month.is_none() && token.len() >= 3 {
+        let month_token = match syntax {
+            SetCookieSyntax::Libsoup => token.len() == 3,
+            _ => token.len() >= 3,
+        };
+        if month.is_none() && month_token {
             let prefix = token.get(..3).unwrap_or_default().to_ascii_lowercase();
             const MONTHS: [&str; 12] = [
                 "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
@@ -238,17 +271,27 @@ pub fn parse_cookie_date(input: &str) -> Option<i64> {
             year = digits.parse::<i64>().ok();
         }
     }
-    let (h, mi, s) = time?;
+    let (h, mi, s) = match time {
+        Some(t) => t,
+        None if lenient => (0, 0, 0),
+        None => return None,
+    };
     let (d, mo, mut y) = (day?, month?, year?);
     if (70..=99).contains(&y) {
         y += 1900;
     } else if (0..=69).contains(&y) {
         y += 2000;
     }
-    if !(1..=31).contains(&d) || y < 1601 || h > 23 || mi > 59 || s > 59 {
+    if !(1..=31).contains(&d) {
         return None;
     }
-    // Days from the civil date (Howard Hinnant's algorithm).
+    if !lenient && (h > 23 || mi > 59 || s > 59 || d > days_in_month(y, mo)) {
+        return None;
+    }
+    // Before 1601: a date long past (Chromium and libsoup clamp it).
+    let y = y.max(1601);
+    // Days from the civil date (Howard Hinnant's algorithm); a day or an
+    // hour past its range rolls over, as Firefox's parser lets it.
     let (yy, mm) = if mo <= 2 {
         (y - 1, mo + 9)
     } else {
@@ -260,6 +303,29 @@ pub fn parse_cookie_date(input: &str) -> Option<i64> {
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     let days = era * 146_097 + doe - 719_468;
     Some(days * 86_400 + h * 3600 + mi * 60 + s)
+}
+
+/// Days in `month` (1–12) of `year`, in the proleptic Gregorian calendar.
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// `10/21/2015` as (month, day, year), for Firefox's parser.
+fn numeric_date(token: &str) -> Option<(i64, i64, i64)> {
+    let mut parts = token.split('/');
+    let (m, d, y) = (parts.next()?, parts.next()?, parts.next()?);
+    let number = |s: &str, max_len: usize| {
+        (!s.is_empty() && s.len() <= max_len && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<i64>().ok())
+            .flatten()
+    };
+    let (m, d, y) = (number(m, 2)?, number(d, 2)?, number(y, 4)?);
+    (parts.next().is_none() && (1..=12).contains(&m)).then_some((m, d, y))
 }
 
 /// Why a cookie was not sent, or a `Set-Cookie` line not stored.
