@@ -501,3 +501,19 @@ fn expires_dates() {
         [false, false, false]
     );
 }
+
+/// `maxage/plus-sign` (recorded here): Firefox reads digits only, so
+/// `+600` is not a number and the result is not cached.
+#[test]
+fn max_age_sign() {
+    use browser_cors::preflight::max_age;
+    use std::time::Duration;
+    assert_eq!(
+        Engine::ALL.map(|e| max_age(Some(b"+600"), &e.profile())),
+        [
+            Duration::from_secs(600),
+            Duration::ZERO,
+            Duration::from_secs(600)
+        ]
+    );
+}

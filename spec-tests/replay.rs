@@ -150,3 +150,21 @@ fn firefox_153_cookie_syntax() {
 fn webkit_2_50_cookie_syntax() {
     check("webkit-2.50-cookie-syntax.json", 18);
 }
+
+// Recorded here (`--runs 2`): CORS header values with tabs, padding, signs,
+// fractions and repeated lines.
+
+#[test]
+fn chromium_156_header_syntax() {
+    check("chromium-156-header-syntax.json", 20);
+}
+
+#[test]
+fn firefox_153_header_syntax() {
+    check("firefox-153-header-syntax.json", 20);
+}
+
+#[test]
+fn webkit_2_50_header_syntax() {
+    check("webkit-2.50-header-syntax.json", 20);
+}

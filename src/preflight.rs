@@ -11,7 +11,7 @@ use http::{HeaderMap, Method, StatusCode};
 use crate::check::cors_check;
 use crate::error::CorsError;
 use crate::headers::{get_combined, parse_token_list};
-use crate::profile::{AuthorizationWildcard, InvalidMaxAge, Profile};
+use crate::profile::{AuthorizationWildcard, InvalidMaxAge, MaxAgeSyntax, Profile};
 use crate::request::CredentialsMode;
 use crate::safelist::is_cors_safelisted_method;
 
@@ -105,6 +105,9 @@ impl PreflightResult {
 /// assert_eq!(max_age(Some(b"-1"), &p), Duration::ZERO);
 /// assert_eq!(max_age(Some(b"abc"), &p), Duration::from_secs(5));
 /// assert_eq!(max_age(Some(b"abc"), &Profile::firefox()), Duration::ZERO);
+/// // Firefox reads digits only: a sign makes the value invalid.
+/// assert_eq!(max_age(Some(b"+600"), &p), Duration::from_secs(600));
+/// assert_eq!(max_age(Some(b"+600"), &Profile::firefox()), Duration::ZERO);
 /// ```
 pub fn max_age(value: Option<&[u8]>, profile: &Profile) -> Duration {
     let rules = &profile.cache;
@@ -112,9 +115,12 @@ pub fn max_age(value: Option<&[u8]>, profile: &Profile) -> Duration {
         return rules.default_lifetime;
     };
     let text = String::from_utf8_lossy(value);
-    let (negative, digits) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text.strip_prefix('+').unwrap_or(&text)),
+    let (negative, digits) = match rules.max_age_syntax {
+        MaxAgeSyntax::DigitsOnly => (false, text.as_ref()),
+        _ => match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text.strip_prefix('+').unwrap_or(&text)),
+        },
     };
     let valid = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
     if !valid {

@@ -152,6 +152,17 @@ pub enum AuthorizationWildcard {
     MustBeListed,
 }
 
+/// How `Access-Control-Max-Age` is read (scenario `maxage/plus-sign`,
+/// recorded here).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MaxAgeSyntax {
+    /// An integer with an optional sign (Chromium, WebKit).
+    SignedInteger,
+    /// Digits only: `+600` is not a number (Firefox's `nsCORSListenerProxy`).
+    DigitsOnly,
+}
+
 /// What an invalid (non-numeric) `Access-Control-Max-Age` means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -246,6 +257,8 @@ pub struct CacheRules {
     pub default_lifetime: Duration,
     /// The longest lifetime the engine accepts.
     pub max_lifetime: Duration,
+    /// How the value is read.
+    pub max_age_syntax: MaxAgeSyntax,
     /// What a value that is not a number means.
     pub invalid_max_age: InvalidMaxAge,
     /// Which requests an entry serves.
@@ -849,6 +862,7 @@ impl Profile {
             cache: CacheRules {
                 default_lifetime: Duration::from_secs(5),
                 max_lifetime: Duration::from_secs(2 * 60 * 60),
+                max_age_syntax: MaxAgeSyntax::SignedInteger,
                 invalid_max_age: InvalidMaxAge::DefaultLifetime,
                 credentials: CacheCredentials::IncludeServesAll,
                 wildcards: CachedWildcard::Reused,
@@ -923,6 +937,7 @@ impl Profile {
             cache: CacheRules {
                 default_lifetime: Duration::from_secs(5),
                 max_lifetime: Duration::from_secs(24 * 60 * 60),
+                max_age_syntax: MaxAgeSyntax::DigitsOnly,
                 invalid_max_age: InvalidMaxAge::NotCached,
                 credentials: CacheCredentials::SameModeOnly,
                 wildcards: CachedWildcard::Literal,
