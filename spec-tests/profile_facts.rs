@@ -453,6 +453,14 @@ fn set_cookie_syntax() {
         })
     };
     let some = |s: &str| Some(s.to_owned());
+    let domain = |line: &[u8]| {
+        Engine::ALL
+            .map(|e| SetCookie::parse_as(line, e.profile().cookies.syntax).and_then(|c| c.domain))
+    };
+    assert_eq!(
+        domain(b"d=1; Domain=.APP.Test"),
+        [some("app.test"), some("app.test"), some("APP.Test")]
+    );
     assert_eq!(
         read(b"justvalue"),
         [some("=justvalue"), some("justvalue="), some("=justvalue")]

@@ -147,7 +147,12 @@ impl SetCookie {
             }
             match key.to_ascii_lowercase().as_str() {
                 "domain" if !val.is_empty() => {
-                    cookie.domain = Some(val.trim_start_matches('.').to_ascii_lowercase());
+                    let domain = val.trim_start_matches('.');
+                    // libsoup keeps the case: `APP.TEST` then matches no host.
+                    cookie.domain = Some(match syntax {
+                        SetCookieSyntax::Libsoup => domain.to_owned(),
+                        _ => domain.to_ascii_lowercase(),
+                    });
                 }
                 "path" => cookie.path = val.starts_with('/').then(|| val.to_owned()),
                 "secure" => cookie.secure = true,

@@ -634,7 +634,8 @@ pub enum SetCookieSyntax {
     Gecko,
     /// libsoup (WebKitGTK): no 4096-byte limit on name and value, an
     /// attribute value over 1024 bytes is used as given, a tab at the end of
-    /// the name or inside the value refuses the cookie.
+    /// the name or inside the value refuses the cookie, and `Domain` keeps
+    /// its case (`Domain=APP.TEST` matches no host).
     Libsoup,
 }
 
