@@ -308,6 +308,28 @@ fn fetch_metadata_after_a_redirect() {
         sites,
         [Some("same-site".into()), Some("cross-site".into()), None]
     );
+    // Over https all the way (`cookie/lax-on-same-site-redirect-chain`,
+    // recorded here), Firefox says same-site too.
+    let scenario: Scenario = serde_json::from_value(json!({
+        "id": "t", "page": "{S}",
+        "routes": [
+            {"origin": "{S}", "path": "/r", "method": "*", "status": 302, "headers": [["Location", "{U}/t"]]},
+            {"origin": "{U}", "path": "/t", "method": "*", "status": 200, "headers": [["Access-Control-Allow-Origin", "{S}"]]}
+        ],
+        "steps": [{"fetch": {"url": "{S}/r"}, "expect": {"result": "", "server_log": []}}]
+    }))
+    .unwrap();
+    let sites = Engine::ALL.map(|e| {
+        replay("t.json", std::slice::from_ref(&scenario), &e.profile())[0]
+            .observed
+            .server_log
+            .get(1)
+            .and_then(|l| l.sec_fetch_site.clone())
+    });
+    assert_eq!(
+        sites,
+        [Some("same-site".into()), Some("same-site".into()), None]
+    );
 }
 
 #[test]
@@ -524,4 +546,32 @@ fn max_age_sign() {
             Duration::from_secs(600)
         ]
     );
+}
+
+/// `cookie/strict-after-cross-site-hop` (recorded here): `{S}` → `{T}` →
+/// `{S}`; Firefox keeps `Strict` and `Lax` cookies from the last hop, the
+/// others send them.
+#[test]
+fn same_site_cookies_after_a_cross_site_hop() {
+    let scenario: Scenario = serde_json::from_value(json!({
+        "id": "t", "page": "{S}",
+        "setup": [{"visit": "{S}", "set_cookie": ["sx=1; SameSite=Strict; Secure", "lx=1; SameSite=Lax", "nn=1; SameSite=None; Secure"]}],
+        "routes": [
+            {"origin": "{S}", "path": "/go", "method": "*", "status": 302, "headers": [["Location", "{T}/hop"]]},
+            {"origin": "{T}", "path": "/hop", "method": "*", "status": 302, "headers": [["Location", "{S}/end"], ["Access-Control-Allow-Origin", "{S}"], ["Access-Control-Allow-Credentials", "true"]]},
+            {"origin": "{S}", "path": "/end", "method": "*", "status": 200, "headers": [["Access-Control-Allow-Origin", "null"], ["Access-Control-Allow-Credentials", "true"]]}
+        ],
+        "steps": [{"fetch": {"url": "{S}/go", "credentials": "include"}, "expect": {"result": "", "server_log": []}}]
+    }))
+    .unwrap();
+    let last_hop = Engine::ALL.map(|e| {
+        let observed = &replay("t.json", std::slice::from_ref(&scenario), &e.profile())[0].observed;
+        observed
+            .server_log
+            .last()
+            .and_then(|l| l.cookies.clone())
+            .unwrap_or_default()
+    });
+    let all = vec!["sx".to_owned(), "lx".to_owned(), "nn".to_owned()];
+    assert_eq!(last_hop, [all.clone(), vec!["nn".to_owned()], all]);
 }

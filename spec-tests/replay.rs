@@ -168,3 +168,21 @@ fn firefox_153_header_syntax() {
 fn webkit_2_50_header_syntax() {
     check("webkit-2.50-header-syntax.json", 20);
 }
+
+// Recorded here (`--runs 2`): cookies across redirects (set by a redirect,
+// back home after another origin or site).
+
+#[test]
+fn chromium_156_cookie_redirects() {
+    check("chromium-156-cookie-redirects.json", 5);
+}
+
+#[test]
+fn firefox_153_cookie_redirects() {
+    check("firefox-153-cookie-redirects.json", 5);
+}
+
+#[test]
+fn webkit_2_50_cookie_redirects() {
+    check("webkit-2.50-cookie-redirects.json", 5);
+}

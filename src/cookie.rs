@@ -26,7 +26,8 @@ use url::{Host, Url};
 use crate::origin::{SiteScheme, is_potentially_trustworthy, is_public_suffix, site_key};
 use crate::profile::{
     CookiePrefixes, CookieRules, CookiesOnCorsFailure, NoneRequiresSecure, OverwrittenCookie,
-    PartitionedCookies, PerSiteLimit, Profile, SameSiteDefault, SetCookieSyntax, ThirdPartyCookies,
+    PartitionedCookies, PerSiteLimit, Profile, SameSiteChain, SameSiteDefault, SetCookieSyntax,
+    ThirdPartyCookies,
 };
 
 /// A cookie's `SameSite` attribute.
@@ -509,22 +510,45 @@ impl std::fmt::Display for CookieNote {
 pub(crate) struct CookieContext {
     /// The request is cross-site with the page (by the engine's scheme rule).
     pub(crate) cross_site: bool,
+    /// `SameSite` cookies stay home: the request is cross-site, or (where
+    /// the engine looks at the whole redirect chain) some URL before it was.
+    pub(crate) same_site_blocked: bool,
     /// The top-level site, the partition key (`https://app.test`).
     pub(crate) top_site: String,
 }
 
 impl CookieContext {
     pub(crate) fn new(page: &crate::Page, url: &Url, rules: &CookieRules) -> CookieContext {
+        let cross_site = !crate::origin::url_same_site(&page.origin, url, rules.same_site_scheme);
         CookieContext {
-            cross_site: !crate::origin::url_same_site(&page.origin, url, rules.same_site_scheme),
+            cross_site,
+            same_site_blocked: cross_site,
             top_site: page.top_site().to_owned(),
         }
+    }
+
+    /// [`CookieContext::new`] for the last URL of a redirect chain
+    /// (`chain`: every URL the request visited, the current one last).
+    pub(crate) fn for_chain<'a>(
+        page: &crate::Page,
+        chain: impl IntoIterator<Item = &'a Url>,
+        url: &Url,
+        rules: &CookieRules,
+    ) -> CookieContext {
+        let mut ctx = CookieContext::new(page, url, rules);
+        if rules.same_site_chain == SameSiteChain::WholeChain {
+            ctx.same_site_blocked |= chain.into_iter().any(|hop| {
+                !crate::origin::url_same_site(&page.origin, hop, rules.same_site_scheme)
+            });
+        }
+        ctx
     }
 
     /// A top-level visit to `url`: first party.
     fn first_party(url: &Url) -> CookieContext {
         CookieContext {
             cross_site: false,
+            same_site_blocked: false,
             top_site: site_key(url, SiteScheme::Schemeful),
         }
     }
@@ -742,7 +766,7 @@ impl CookieJar {
             },
             None => {}
         }
-        if ctx.cross_site {
+        if ctx.same_site_blocked {
             match self.effective_same_site(c.same_site) {
                 EffectiveSameSite::Strict => return Err(CookieReason::SameSiteStrict),
                 EffectiveSameSite::Lax => return Err(CookieReason::SameSiteLax),

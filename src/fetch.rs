@@ -670,7 +670,8 @@ impl Fetch {
         }
         // Not handed out yet, so not shared: no copy is made.
         let request = Arc::make_mut(request);
-        let ctx = CookieContext::new(&self.page, &request.url, &self.profile.cookies);
+        let chain = std::iter::once(&self.initial_url).chain(&self.redirects);
+        let ctx = CookieContext::for_chain(&self.page, chain, &request.url, &self.profile.cookies);
         let (header, notes) = jar.cookie_header(&request.url, &ctx, now);
         if let Some(value) = header {
             request.headers.set(http::header::COOKIE, value);
@@ -979,8 +980,9 @@ impl Fetch {
             FetchMetadata::Chain => Some(chain()),
             FetchMetadata::CrossSiteAfterRedirect => {
                 let site = chain();
+                let all_https = self.url_list().all(|u| u.scheme() == "https");
                 Some(
-                    if !self.redirects.is_empty() && site == FetchSite::SameSite {
+                    if !self.redirects.is_empty() && site == FetchSite::SameSite && !all_https {
                         FetchSite::CrossSite
                     } else {
                         site

@@ -333,8 +333,9 @@ pub enum FetchMetadata {
     /// distant relation over the redirect chain (Chromium).
     Chain,
     /// As `Chain`, but a redirected request that is not same-origin is
-    /// `cross-site` (Gecko wants every hop https for `same-site`); preflights
-    /// use their own URL (Firefox; `redirect/same-to-b`).
+    /// `cross-site` unless every URL of the chain is https (Firefox;
+    /// `redirect/same-to-b` over http, `cookie/lax-on-same-site-redirect-chain`
+    /// over https, recorded here); preflights use their own URL.
     CrossSiteAfterRedirect,
     /// As `Chain`, but a `cors` request loses them for good once a redirect
     /// goes to another origin; preflights always have them (WebKit;
@@ -620,6 +621,20 @@ pub enum PerSiteLimit {
     Unlimited,
 }
 
+/// Which URLs decide whether a request is same-site for its `SameSite`
+/// cookies (scenario `cookie/strict-after-cross-site-hop`, recorded here:
+/// `{S}` → `{T}` → `{S}` from a page on `{S}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SameSiteChain {
+    /// The request's current URL only (Chromium, WebKitGTK): the last hop
+    /// back home carries `Strict` cookies.
+    CurrentUrl,
+    /// Every URL of the redirect chain (Firefox): once a hop went to another
+    /// site, later hops carry no `Strict` or `Lax` cookie.
+    WholeChain,
+}
+
 /// How an engine reads the name, value and attribute sizes of a
 /// `Set-Cookie` line (scenarios `cookie/syntax-*`, recorded here). Where
 /// the engines agree, every parser follows RFC 6265bis § 5.6.
@@ -662,6 +677,9 @@ pub struct CookieRules {
     pub secure_over_loopback_http: LoopbackHttp,
     /// `Domain` on IP-address hosts.
     pub domain_on_ip: DomainOnIp,
+    /// Whether a hop through another site earlier in a redirect chain keeps
+    /// `SameSite` cookies from the later hops.
+    pub same_site_chain: SameSiteChain,
     /// How a `Set-Cookie` line's name, value and attribute sizes are read.
     pub syntax: SetCookieSyntax,
     /// The creation time of a cookie set again (it orders the `Cookie` header).
@@ -906,6 +924,7 @@ impl Profile {
                 on_cors_failure: CookiesOnCorsFailure::Stored,
                 secure_over_loopback_http: LoopbackHttp::Trustworthy,
                 domain_on_ip: DomainOnIp::MustEqualHost,
+                same_site_chain: SameSiteChain::CurrentUrl,
                 syntax: SetCookieSyntax::Chromium,
                 overwritten: OverwrittenCookie::NewCreationTime,
                 per_site: PerSiteLimit::PurgeTo {
@@ -972,6 +991,7 @@ impl Profile {
                 on_cors_failure: CookiesOnCorsFailure::Stored,
                 secure_over_loopback_http: LoopbackHttp::Trustworthy,
                 domain_on_ip: DomainOnIp::MustEqualHost,
+                same_site_chain: SameSiteChain::WholeChain,
                 syntax: SetCookieSyntax::Gecko,
                 overwritten: OverwrittenCookie::KeepsCreationTime,
                 per_site: PerSiteLimit::PurgeTo {
@@ -1038,6 +1058,7 @@ impl Profile {
                 on_cors_failure: CookiesOnCorsFailure::Dropped,
                 secure_over_loopback_http: LoopbackHttp::Insecure,
                 domain_on_ip: DomainOnIp::SuffixMatches,
+                same_site_chain: SameSiteChain::CurrentUrl,
                 syntax: SetCookieSyntax::Libsoup,
                 overwritten: OverwrittenCookie::KeepsCreationTime,
                 per_site: PerSiteLimit::Unlimited,
