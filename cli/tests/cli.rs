@@ -715,6 +715,32 @@ fn replay_of_the_vectors_passes() {
     assert!(stdout(&o).ends_with(" passed, 0 failed\n"));
 }
 
+#[test]
+fn replay_fails_when_only_sec_fetch_differs() {
+    // One recorded step whose Sec-Fetch-Site is changed: the outcome still
+    // agrees, the step must not.
+    let text = std::fs::read_to_string("../spec-tests/vectors/chromium-156-cookie-redirects.json")
+        .unwrap();
+    let mut scenarios: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let first = &mut scenarios[0];
+    first["steps"][0]["expect"]["server_log"][0]["sec_fetch_site"] = "cross-site".into();
+    let one = serde_json::Value::Array(vec![first.clone()]);
+    let path = std::env::temp_dir().join(format!(
+        "chromium-156-sec-fetch-{}.json",
+        std::process::id()
+    ));
+    std::fs::write(&path, one.to_string()).unwrap();
+    let o = run(&["replay", path.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stdout(&o).contains("step 0: Sec-Fetch-*"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).ends_with("0 passed, 1 failed\n"),
+        "{}",
+        stdout(&o)
+    );
+}
+
 /// Runs `openssl` with `args` in `dir`; false when openssl is missing or fails.
 fn openssl(dir: &std::path::Path, args: &[&str]) -> bool {
     Command::new("openssl")

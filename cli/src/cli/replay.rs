@@ -53,7 +53,12 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
             .unwrap_or(path);
         all.extend(replay(name, &scenarios, &engine.profile()));
     }
-    let failed = all.iter().filter(|r| !r.agrees).count();
+    // Every step must agree in all it records: the outcome, and the
+    // `Sec-Fetch-*` and watched request headers of each request.
+    let agrees = |r: &browser_cors::conformance::StepReport| {
+        r.agrees && r.sec_fetch_agrees && r.request_headers_agree
+    };
+    let failed = all.iter().filter(|r| !agrees(r)).count();
     if args.json {
         match serde_json::to_string_pretty(&all) {
             Ok(s) => outln!("{s}"),
@@ -63,13 +68,20 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
             }
         }
     } else {
-        for r in all.iter().filter(|r| !r.agrees) {
+        for r in all.iter().filter(|r| !agrees(r)) {
+            let mut differences = r.differences.clone();
+            if !r.sec_fetch_agrees {
+                differences.push("Sec-Fetch-*".into());
+            }
+            if !r.request_headers_agree {
+                differences.push("request_headers".into());
+            }
             outln!(
                 "{} {} step {}: {}",
                 r.file,
                 r.id,
                 r.step,
-                r.differences.join(", ")
+                differences.join(", ")
             );
         }
         outln!("{} passed, {} failed", all.len() - failed, failed);
