@@ -167,6 +167,10 @@ impl SetCookie {
                         _ => None,
                     }
                 }
+                // libsoup reads an empty Max-Age as 0: the cookie expires.
+                "max-age" if val.is_empty() && syntax == SetCookieSyntax::Libsoup => {
+                    cookie.max_age = Some(0);
+                }
                 "max-age" => {
                     let digits = val.strip_prefix('-').unwrap_or(val);
                     if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -177,6 +181,11 @@ impl SetCookie {
                 "expires" => {
                     if let Some(t) = parse_cookie_date_as(val, syntax) {
                         cookie.expires = Some(t);
+                        // libsoup: the later of Max-Age and Expires decides
+                        // (elsewhere Max-Age always wins).
+                        if syntax == SetCookieSyntax::Libsoup {
+                            cookie.max_age = None;
+                        }
                     }
                 }
                 _ => {}

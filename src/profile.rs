@@ -649,8 +649,9 @@ pub enum SetCookieSyntax {
     Gecko,
     /// libsoup (WebKitGTK): no 4096-byte limit on name and value, an
     /// attribute value over 1024 bytes is used as given, a tab at the end of
-    /// the name or inside the value refuses the cookie, and `Domain` keeps
-    /// its case (`Domain=APP.TEST` matches no host).
+    /// the name or inside the value refuses the cookie, `Domain` keeps
+    /// its case (`Domain=APP.TEST` matches no host), an empty `Max-Age` is 0,
+    /// and the later of `Max-Age` and `Expires` decides.
     Libsoup,
 }
 
