@@ -156,17 +156,17 @@ fn webkit_2_50_cookie_syntax() {
 
 #[test]
 fn chromium_156_header_syntax() {
-    check("chromium-156-header-syntax.json", 32);
+    check("chromium-156-header-syntax.json", 42);
 }
 
 #[test]
 fn firefox_153_header_syntax() {
-    check("firefox-153-header-syntax.json", 32);
+    check("firefox-153-header-syntax.json", 40);
 }
 
 #[test]
 fn webkit_2_50_header_syntax() {
-    check("webkit-2.50-header-syntax.json", 32);
+    check("webkit-2.50-header-syntax.json", 42);
 }
 
 // Recorded here (`--runs 2`): cookies across redirects (set by a redirect,
