@@ -658,7 +658,7 @@ pub fn replay(file: &str, scenarios: &[Scenario], profile: &Profile) -> Vec<Step
                 continue;
             };
             for line in &visit.set_cookie {
-                state.cookies.store_first_party(&url, line.as_bytes(), now);
+                state.cookies.store_first_party(&url, &js_bytes(line), now);
             }
         }
         let page = std::sync::Arc::new(page);
@@ -725,7 +725,7 @@ fn run_step(
         let Some((status, headers)) = server.respond(&wire.url, wire.method.as_str()) else {
             return Ok::<_, std::convert::Infallible>(Answer::Failed("connection refused"));
         };
-        let cookie = wire.header("cookie");
+        let cookie = wire.headers.get("cookie").map(|v| js_string(&v));
         log.push(log_entry(
             wire,
             cookie.as_deref(),

@@ -104,7 +104,16 @@ impl SetCookie {
         {
             return None;
         }
-        let text = String::from_utf8_lossy(line);
+        // Bytes above 0x7F: Chromium keeps them as they came (one char per
+        // byte here, one byte per char on the wire again), Firefox reads
+        // UTF-8 with U+FFFD for what is not, libsoup refuses the line, even
+        // valid UTF-8 (scenario `cookie/syntax-bytes-above-7f`).
+        let text: std::borrow::Cow<'_, str> = match syntax {
+            SetCookieSyntax::Chromium => crate::headers::isomorphic_decode(line).into(),
+            SetCookieSyntax::Gecko => String::from_utf8_lossy(line),
+            SetCookieSyntax::Libsoup if !line.is_ascii() => return None,
+            SetCookieSyntax::Libsoup => String::from_utf8_lossy(line),
+        };
         let mut parts = text.split(';');
         let pair = parts.next().unwrap_or_default();
         let tab_space = [' ', '\t'];
@@ -802,10 +811,11 @@ impl CookieJar {
         url: &Url,
         ctx: &CookieContext,
         now: Instant,
-    ) -> (Option<String>, Vec<CookieNote>) {
+    ) -> (Option<Vec<u8>>, Vec<CookieNote>) {
         let (sent, withheld) = self.select(url, ctx, now);
         let header = (!sent.is_empty()).then(|| {
-            sent.iter()
+            let text = sent
+                .iter()
                 .map(|c| {
                     if c.name.is_empty() {
                         c.value.clone()
@@ -814,7 +824,15 @@ impl CookieJar {
                     }
                 })
                 .collect::<Vec<_>>()
-                .join("; ")
+                .join("; ");
+            // Back to the bytes the cookie came with (Chromium's are one
+            // char per byte; the others keep UTF-8).
+            match self.rules.syntax {
+                SetCookieSyntax::Chromium => {
+                    crate::headers::isomorphic_encode(&text).unwrap_or_else(|_| text.into_bytes())
+                }
+                _ => text.into_bytes(),
+            }
         });
         let notes = withheld
             .into_iter()

@@ -642,16 +642,18 @@ pub enum SameSiteChain {
 #[non_exhaustive]
 pub enum SetCookieSyntax {
     /// Chromium: RFC 6265bis, except that a tab inside the value (after
-    /// trimming) refuses the cookie.
+    /// trimming) refuses the cookie; bytes above 0x7F go back as they came.
     Chromium,
     /// Firefox: a line without `=` is a name with an empty value, an empty
-    /// name (`=v`) refuses the cookie, a tab inside the value is kept.
+    /// name (`=v`) refuses the cookie, a tab inside the value is kept, bytes
+    /// that are not UTF-8 become U+FFFD.
     Gecko,
     /// libsoup (WebKitGTK): no 4096-byte limit on name and value, an
     /// attribute value over 1024 bytes is used as given, a tab at the end of
     /// the name or inside the value refuses the cookie, `Domain` keeps
     /// its case (`Domain=APP.TEST` matches no host), an empty `Max-Age` is 0,
-    /// and the later of `Max-Age` and `Expires` decides.
+    /// the later of `Max-Age` and `Expires` decides, and a byte above 0x7F
+    /// refuses the cookie.
     Libsoup,
 }
 
