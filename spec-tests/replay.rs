@@ -174,15 +174,15 @@ fn webkit_2_50_header_syntax() {
 
 #[test]
 fn chromium_156_cookie_redirects() {
-    check("chromium-156-cookie-redirects.json", 5);
+    check("chromium-156-cookie-redirects.json", 9);
 }
 
 #[test]
 fn firefox_153_cookie_redirects() {
-    check("firefox-153-cookie-redirects.json", 5);
+    check("firefox-153-cookie-redirects.json", 9);
 }
 
 #[test]
 fn webkit_2_50_cookie_redirects() {
-    check("webkit-2.50-cookie-redirects.json", 5);
+    check("webkit-2.50-cookie-redirects.json", 9);
 }

@@ -265,8 +265,9 @@ pub struct Fetch {
 struct RedirectEffects {
     /// The request's origin serializes as `null` (the tainted origin flag).
     tainted_origin: bool,
-    /// Some hop went to another origin.
-    crossed_origin: bool,
+    /// The latest redirect went to another origin (WebKit sends no
+    /// `Sec-Fetch-*` on that hop).
+    last_hop_crossed_origin: bool,
     /// `Authorization` was dropped on a cross-origin hop.
     authorization_removed: bool,
 }
@@ -990,7 +991,7 @@ impl Fetch {
                 )
             }
             FetchMetadata::NoneAfterCrossOriginRedirect => {
-                (!(self.mode == Mode::Cors && self.hops.crossed_origin)).then(chain)
+                (!(self.mode == Mode::Cors && self.hops.last_hop_crossed_origin)).then(chain)
             }
         }
     }
@@ -1289,15 +1290,14 @@ impl Fetch {
             self.body = None;
             drop_body_headers(&mut self.headers);
         }
-        if location_origin != current_origin {
-            self.hops.crossed_origin = true;
-            if self.profile.authorization_on_redirect
+        self.hops.last_hop_crossed_origin = location_origin != current_origin;
+        if self.hops.last_hop_crossed_origin
+            && self.profile.authorization_on_redirect
                 == crate::profile::AuthorizationOnRedirect::Removed
-                && self.headers.contains("authorization")
-            {
-                self.headers.remove("authorization");
-                self.hops.authorization_removed = true;
-            }
+            && self.headers.contains("authorization")
+        {
+            self.headers.remove("authorization");
+            self.hops.authorization_removed = true;
         }
         self.redirects.push(location);
         self.preflight.passed = false;

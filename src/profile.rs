@@ -337,9 +337,10 @@ pub enum FetchMetadata {
     /// `redirect/same-to-b` over http, `cookie/lax-on-same-site-redirect-chain`
     /// over https, recorded here); preflights use their own URL.
     CrossSiteAfterRedirect,
-    /// As `Chain`, but a `cors` request loses them for good once a redirect
-    /// goes to another origin; preflights always have them (WebKit;
-    /// `redirect/same-to-b`).
+    /// As `Chain`, but a `cors` request has none on a hop that a redirect
+    /// sent to another origin (a later same-origin hop has them again);
+    /// preflights always have them (WebKit; `redirect/same-to-b`, and
+    /// `cookie/set-by-cross-site-redirect-hop`, recorded here).
     NoneAfterCrossOriginRedirect,
 }
 
