@@ -186,3 +186,22 @@ fn firefox_153_cookie_redirects() {
 fn webkit_2_50_cookie_redirects() {
     check("webkit-2.50-cookie-redirects.json", 9);
 }
+
+// Recorded here (`--runs 2`): which responses may store cookies (a
+// preflight's, an uncredentialed one's, a no-cors one's) and `Secure` over
+// loopback and named plain http.
+
+#[test]
+fn chromium_156_cookie_storage() {
+    check("chromium-156-cookie-storage.json", 9);
+}
+
+#[test]
+fn firefox_153_cookie_storage() {
+    check("firefox-153-cookie-storage.json", 9);
+}
+
+#[test]
+fn webkit_2_50_cookie_storage() {
+    check("webkit-2.50-cookie-storage.json", 9);
+}
