@@ -575,3 +575,32 @@ fn same_site_cookies_after_a_cross_site_hop() {
     let all = vec!["sx".to_owned(), "lx".to_owned(), "nn".to_owned()];
     assert_eq!(last_hop, [all.clone(), vec!["nn".to_owned()], all]);
 }
+
+/// `cookie/expires-against-server-date` (recorded here): a response dated
+/// 2015 sets `Expires` in 2016; Chromium and Firefox keep the cookie a
+/// year, WebKitGTK (the browser's clock) not at all.
+#[test]
+fn expires_against_the_response_date() {
+    let scenario: Scenario = serde_json::from_value(json!({
+        "id": "t", "page": "{A}",
+        "routes": [
+            {"origin": "{A}", "path": "/set", "method": "*", "status": 200, "headers": [
+                ["Date", "Wed, 21 Oct 2015 07:28:00 GMT"], ["Set-Cookie", "dx=1; Expires=Wed, 21 Oct 2016 07:28:00 GMT"]]},
+            {"origin": "{A}", "path": "/check", "method": "*", "status": 200, "headers": []}
+        ],
+        "steps": [
+            {"fetch": {"url": "/set"}, "expect": {"result": "", "server_log": []}},
+            {"fetch": {"url": "/check"}, "expect": {"result": "", "server_log": []}}
+        ]
+    }))
+    .unwrap();
+    let kept = Engine::ALL.map(|e| {
+        replay("t.json", std::slice::from_ref(&scenario), &e.profile())[1]
+            .observed
+            .server_log[0]
+            .cookies
+            .as_ref()
+            .is_some_and(|c| c.iter().any(|n| n == "dx"))
+    });
+    assert_eq!(kept, [true, true, false]);
+}

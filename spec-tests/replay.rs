@@ -193,15 +193,15 @@ fn webkit_2_50_cookie_redirects() {
 
 #[test]
 fn chromium_156_cookie_storage() {
-    check("chromium-156-cookie-storage.json", 9);
+    check("chromium-156-cookie-storage.json", 13);
 }
 
 #[test]
 fn firefox_153_cookie_storage() {
-    check("firefox-153-cookie-storage.json", 9);
+    check("firefox-153-cookie-storage.json", 13);
 }
 
 #[test]
 fn webkit_2_50_cookie_storage() {
-    check("webkit-2.50-cookie-storage.json", 9);
+    check("webkit-2.50-cookie-storage.json", 13);
 }

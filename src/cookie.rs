@@ -25,9 +25,9 @@ use url::{Host, Url};
 
 use crate::origin::{SiteScheme, is_potentially_trustworthy, is_public_suffix, site_key};
 use crate::profile::{
-    CookiePrefixes, CookieRules, CookiesOnCorsFailure, NoneRequiresSecure, OverwrittenCookie,
-    PartitionedCookies, PerSiteLimit, Profile, SameSiteChain, SameSiteDefault, SetCookieSyntax,
-    ThirdPartyCookies,
+    CookiePrefixes, CookieRules, CookiesOnCorsFailure, ExpiresReference, NoneRequiresSecure,
+    OverwrittenCookie, PartitionedCookies, PerSiteLimit, Profile, SameSiteChain, SameSiteDefault,
+    SetCookieSyntax, ThirdPartyCookies,
 };
 
 /// A cookie's `SameSite` attribute.
@@ -981,7 +981,10 @@ impl CookieJar {
         let lifetime = match (
             parsed.max_age,
             parsed.expires,
-            date.or_else(|| self.unix_time(now)),
+            match self.rules.expires_reference {
+                ExpiresReference::ServerDate => date.or_else(|| self.unix_time(now)),
+                ExpiresReference::BrowserClock => self.unix_time(now),
+            },
         ) {
             (Some(secs), _, _) => Some(secs),
             (None, Some(expires), Some(reference)) => Some(expires.saturating_sub(reference)),

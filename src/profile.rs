@@ -622,6 +622,19 @@ pub enum PerSiteLimit {
     Unlimited,
 }
 
+/// Which clock an `Expires` date is measured against (scenarios
+/// `cookie/expires-against-server-date`, `cookie/expires-future-server-date`,
+/// recorded here: a response dated 2015 setting `Expires` in 2016).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ExpiresReference {
+    /// The response's `Date`: the cookie lives `Expires - Date` from now
+    /// (Chromium, Firefox; the browser's clock without a `Date`).
+    ServerDate,
+    /// The browser's own clock; `Date` is not read (libsoup, WebKitGTK).
+    BrowserClock,
+}
+
 /// Which URLs decide whether a request is same-site for its `SameSite`
 /// cookies (scenario `cookie/strict-after-cross-site-hop`, recorded here:
 /// `{S}` → `{T}` → `{S}` from a page on `{S}`).
@@ -684,6 +697,8 @@ pub struct CookieRules {
     /// Whether a hop through another site earlier in a redirect chain keeps
     /// `SameSite` cookies from the later hops.
     pub same_site_chain: SameSiteChain,
+    /// Which clock an `Expires` date is read against.
+    pub expires_reference: ExpiresReference,
     /// How a `Set-Cookie` line's name, value and attribute sizes are read.
     pub syntax: SetCookieSyntax,
     /// The creation time of a cookie set again (it orders the `Cookie` header).
@@ -929,6 +944,7 @@ impl Profile {
                 secure_over_loopback_http: LoopbackHttp::Trustworthy,
                 domain_on_ip: DomainOnIp::MustEqualHost,
                 same_site_chain: SameSiteChain::CurrentUrl,
+                expires_reference: ExpiresReference::ServerDate,
                 syntax: SetCookieSyntax::Chromium,
                 overwritten: OverwrittenCookie::NewCreationTime,
                 per_site: PerSiteLimit::PurgeTo {
@@ -996,6 +1012,7 @@ impl Profile {
                 secure_over_loopback_http: LoopbackHttp::Trustworthy,
                 domain_on_ip: DomainOnIp::MustEqualHost,
                 same_site_chain: SameSiteChain::WholeChain,
+                expires_reference: ExpiresReference::ServerDate,
                 syntax: SetCookieSyntax::Gecko,
                 overwritten: OverwrittenCookie::KeepsCreationTime,
                 per_site: PerSiteLimit::PurgeTo {
@@ -1063,6 +1080,7 @@ impl Profile {
                 secure_over_loopback_http: LoopbackHttp::Insecure,
                 domain_on_ip: DomainOnIp::SuffixMatches,
                 same_site_chain: SameSiteChain::CurrentUrl,
+                expires_reference: ExpiresReference::BrowserClock,
                 syntax: SetCookieSyntax::Libsoup,
                 overwritten: OverwrittenCookie::KeepsCreationTime,
                 per_site: PerSiteLimit::Unlimited,
