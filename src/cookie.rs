@@ -148,6 +148,7 @@ impl SetCookie {
             expires: None,
         };
         for attribute in parts {
+            let has_value = attribute.contains('=');
             let (key, val) = match attribute.split_once('=') {
                 Some((k, v)) => (k.trim_matches([' ', '\t']), v.trim_matches([' ', '\t'])),
                 None => (attribute.trim_matches([' ', '\t']), ""),
@@ -176,8 +177,9 @@ impl SetCookie {
                         _ => None,
                     }
                 }
-                // libsoup reads an empty Max-Age as 0: the cookie expires.
-                "max-age" if val.is_empty() && syntax == SetCookieSyntax::Libsoup => {
+                // libsoup reads `Max-Age=` (empty, with `=`) as 0: the
+                // cookie expires; a bare `Max-Age` is ignored.
+                "max-age" if has_value && val.is_empty() && syntax == SetCookieSyntax::Libsoup => {
                     cookie.max_age = Some(0);
                 }
                 "max-age" => {
