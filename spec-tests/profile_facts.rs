@@ -504,6 +504,45 @@ fn set_cookie_syntax() {
         ),
         [None, None, Some(1101)]
     );
+    // Bytes above 0x7F: Chromium keeps the byte (one char per byte until it
+    // goes back on the wire), Firefox replaces what is not UTF-8, libsoup
+    // refuses the cookie.
+    assert_eq!(
+        read(b"l1=\xe9"),
+        [some("l1=\u{e9}"), some("l1=\u{fffd}"), None]
+    );
+    // `Max-Age` against `Expires`, and empty or bare `Max-Age`.
+    let lifetime = |line: &[u8]| {
+        Engine::ALL.map(|e| {
+            SetCookie::parse_as(line, e.profile().cookies.syntax)
+                .map(|c| (c.max_age, c.expires.is_some()))
+        })
+    };
+    let later_expires = b"x=1; Max-Age=-1; Expires=Wed, 21 Oct 2099 07:28:00 GMT";
+    assert_eq!(
+        lifetime(later_expires),
+        [
+            Some((Some(-1), true)),
+            Some((Some(-1), true)),
+            Some((None, true))
+        ]
+    );
+    assert_eq!(
+        lifetime(b"m=1; Max-Age="),
+        [
+            Some((None, false)),
+            Some((None, false)),
+            Some((Some(0), false))
+        ]
+    );
+    assert_eq!(
+        lifetime(b"m=1; Max-Age"),
+        [
+            Some((None, false)),
+            Some((None, false)),
+            Some((None, false))
+        ]
+    );
 }
 
 /// `cookie/syntax-expires-formats` (recorded here): the same `Expires`
