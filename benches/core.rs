@@ -8,7 +8,7 @@
 //! - `fetch/simple_get`: a whole fetch of a simple GET through the machine;
 //! - `replay/vectors`: every scenario of the three main vector files replayed
 //!   (throughput in scenarios per second);
-//! - `replay_files/parse` against `replay_files/parse_and_replay`: all twenty-four
+//! - `replay_files/parse` against `replay_files/parse_and_replay`: all twenty-seven
 //!   files parsed, and parsed then replayed (what `browser-cors replay` does).
 //!
 //! Memory per cache entry is measured by `benches/cache_memory.rs`.
@@ -247,7 +247,7 @@ fn replay_against_parse(c: &mut Criterion) {
         })
         .collect();
     texts.sort();
-    assert_eq!(texts.len(), 24, "the twenty-four shipped vector files");
+    assert_eq!(texts.len(), 27, "the twenty-seven shipped vector files");
     let parse = |texts: &[(String, String)]| -> Vec<(String, Vec<Scenario>)> {
         texts
             .iter()

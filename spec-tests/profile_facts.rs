@@ -643,3 +643,37 @@ fn expires_against_the_response_date() {
     });
     assert_eq!(kept, [true, true, false]);
 }
+
+/// `cookie/limit-secure-and-plain` and `cookie/limit-priority` (recorded
+/// here): which cookies a purge takes first.
+#[test]
+fn purge_order() {
+    let now = std::time::Instant::now();
+    let url = url::Url::parse("https://app.test/").unwrap();
+    let kept = |profile: &Profile, lines: &[String], prefix: char| {
+        let mut jar = browser_cors::CookieJar::new(profile);
+        for line in lines {
+            jar.store_first_party(&url, line.as_bytes(), now);
+        }
+        jar.first_party_cookies(&url, now)
+            .iter()
+            .filter(|c| c.starts_with(prefix))
+            .count()
+    };
+    let secure_then_plain: Vec<String> = (0..90)
+        .map(|i| format!("s{i}=1; Secure"))
+        .chain((0..91).map(|i| format!("n{i}=1")))
+        .collect();
+    assert_eq!(
+        Engine::ALL.map(|e| kept(&e.profile(), &secure_then_plain, 's')),
+        [90, 90, 90]
+    );
+    let high_then_plain: Vec<String> = (0..30)
+        .map(|i| format!("h{i}=1; Priority=High"))
+        .chain((0..151).map(|i| format!("p{i}=1")))
+        .collect();
+    assert_eq!(
+        Engine::ALL.map(|e| kept(&e.profile(), &high_then_plain, 'h')),
+        [30, 0, 30]
+    );
+}

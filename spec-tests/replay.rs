@@ -205,3 +205,21 @@ fn firefox_153_cookie_storage() {
 fn webkit_2_50_cookie_storage() {
     check("webkit-2.50-cookie-storage.json", 13);
 }
+
+// Recorded here (`--runs 2`), a file of their own so that no other
+// scenario's cookies count against these sites: which cookies a purge takes.
+
+#[test]
+fn chromium_156_cookie_purge() {
+    check("chromium-156-cookie-purge.json", 2);
+}
+
+#[test]
+fn firefox_153_cookie_purge() {
+    check("firefox-153-cookie-purge.json", 2);
+}
+
+#[test]
+fn webkit_2_50_cookie_purge() {
+    check("webkit-2.50-cookie-purge.json", 2);
+}

@@ -26,8 +26,8 @@ use url::{Host, Url};
 use crate::origin::{SiteScheme, is_potentially_trustworthy, is_public_suffix, site_key};
 use crate::profile::{
     CookiePrefixes, CookieRules, CookiesOnCorsFailure, ExpiresReference, NoneRequiresSecure,
-    OverwrittenCookie, PartitionedCookies, PerSiteLimit, Profile, SameSiteChain, SameSiteDefault,
-    SetCookieSyntax, ThirdPartyCookies,
+    OverwrittenCookie, PartitionedCookies, PerSiteLimit, Profile, PurgeOrder, SameSiteChain,
+    SameSiteDefault, SetCookieSyntax, ThirdPartyCookies,
 };
 
 /// A cookie's `SameSite` attribute.
@@ -40,6 +40,19 @@ pub enum SameSite {
     Lax,
     /// `None`.
     None,
+}
+
+/// A cookie's `Priority` attribute, which Chromium's per-site purge reads
+/// (scenario `cookie/limit-priority`, recorded here).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum CookiePriority {
+    /// `Priority=Low`.
+    Low,
+    /// The default.
+    Medium,
+    /// `Priority=High`.
+    High,
 }
 
 /// One parsed `Set-Cookie` line ([RFC 6265bis § 5.6](https://httpwg.org/http-extensions/draft-ietf-httpbis-rfc6265bis.html#name-the-set-cookie-header-field)).
@@ -61,6 +74,8 @@ pub struct SetCookie {
     pub same_site: Option<SameSite>,
     /// `Partitioned` (CHIPS).
     pub partitioned: bool,
+    /// `Priority` (Chromium's; medium when absent or not a known value).
+    pub priority: CookiePriority,
     /// `Max-Age` in seconds.
     pub max_age: Option<i64>,
     /// `Expires`, as seconds since the Unix epoch.
@@ -144,6 +159,7 @@ impl SetCookie {
             http_only: false,
             same_site: None,
             partitioned: false,
+            priority: CookiePriority::Medium,
             max_age: None,
             expires: None,
         };
@@ -169,6 +185,13 @@ impl SetCookie {
                 "secure" => cookie.secure = true,
                 "httponly" => cookie.http_only = true,
                 "partitioned" => cookie.partitioned = true,
+                "priority" => {
+                    cookie.priority = match val.to_ascii_lowercase().as_str() {
+                        "low" => CookiePriority::Low,
+                        "high" => CookiePriority::High,
+                        _ => CookiePriority::Medium,
+                    }
+                }
                 "samesite" => {
                     cookie.same_site = match val.to_ascii_lowercase().as_str() {
                         "strict" => Some(SameSite::Strict),
@@ -593,6 +616,7 @@ struct Cookie {
     /// When it was last set: purges and the jar's total bound remove the
     /// least recently set first.
     touched: u64,
+    priority: CookiePriority,
 }
 
 impl Cookie {
@@ -1037,11 +1061,12 @@ impl CookieJar {
             expiry,
             created,
             touched,
+            priority: parsed.priority,
         });
         self.count += 1;
         if let PerSiteLimit::PurgeTo { max, keep } = self.rules.per_site {
             if list.len() > max {
-                self.count -= purge_oldest(list, keep);
+                self.count -= purge(list, keep, self.rules.purge_order);
             }
         }
         while self.count > self.rules.max_total {
@@ -1080,18 +1105,52 @@ enum EffectiveSameSite {
     None,
 }
 
-/// Removes a site's least recently set cookies until `keep` are left, in
-/// one pass; returns how many went. (Stamps are unique: the cutoff removes
-/// exactly the excess.)
-fn purge_oldest(list: &mut Vec<Cookie>, keep: usize) -> usize {
-    let excess = list.len().saturating_sub(keep);
-    let mut ages: Vec<u64> = list.iter().map(|c| c.touched).collect();
-    ages.sort_unstable();
-    let Some(&cutoff) = excess.checked_sub(1).and_then(|i| ages.get(i)) else {
-        return 0;
-    };
+/// Purges a site down to `keep` cookies in the engine's order; returns how
+/// many went. Each round takes the least recently set cookies of its kind:
+///
+/// - Firefox: plain cookies first, then `Secure` ones;
+/// - Chromium (`cookie_monster.cc`, `GarbageCollectDomainCookies`): by
+///   priority and `Secure`, in six rounds (low plain, low any, medium
+///   plain, high plain, medium any, high any), each leaving the 30 / 50 /
+///   70 most recent of its priority (scenarios `cookie/limit-secure-and-plain`,
+///   `cookie/limit-priority`, recorded here).
+fn purge(list: &mut Vec<Cookie>, keep: usize, order: PurgeOrder) -> usize {
+    use CookiePriority::{High, Low, Medium};
+    let mut goal = list.len().saturating_sub(keep);
     let before = list.len();
-    list.retain(|c| c.touched > cutoff);
+    // (priority or any, plain only, how many of that priority stay)
+    let rounds: &[(Option<CookiePriority>, bool, usize)] = match order {
+        PurgeOrder::PlainFirst => &[(None, true, 0), (None, false, 0)],
+        PurgeOrder::PriorityRounds => &[
+            (Some(Low), true, 30),
+            (Some(Low), false, 30),
+            (Some(Medium), true, 50),
+            (Some(High), true, 70),
+            (Some(Medium), false, 50),
+            (Some(High), false, 70),
+        ],
+    };
+    for &(priority, plain_only, quota) in rounds {
+        if goal == 0 {
+            break;
+        }
+        let of_priority = |c: &Cookie| priority.is_none_or(|p| c.priority == p);
+        let left = list.iter().filter(|c| of_priority(c)).count();
+        let take = goal.min(left.saturating_sub(quota));
+        let mut stamps: Vec<u64> = list
+            .iter()
+            .filter(|c| of_priority(c) && !(plain_only && c.secure))
+            .map(|c| c.touched)
+            .collect();
+        stamps.sort_unstable();
+        stamps.truncate(take);
+        if let Some(&cutoff) = stamps.last() {
+            let doomed =
+                |c: &Cookie| of_priority(c) && !(plain_only && c.secure) && c.touched <= cutoff;
+            list.retain(|c| !doomed(c));
+            goal = goal.saturating_sub(stamps.len());
+        }
+    }
     before - list.len()
 }
 

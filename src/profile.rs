@@ -601,6 +601,19 @@ pub enum OverwrittenCookie {
     NewCreationTime,
 }
 
+/// Which cookies a per-site purge takes first (scenarios
+/// `cookie/limit-secure-and-plain`, `cookie/limit-priority`, recorded here).
+/// Within each kind, the least recently set go first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PurgeOrder {
+    /// Plain cookies before `Secure` ones (Firefox; `Priority` is ignored).
+    PlainFirst,
+    /// By `Priority` (low, medium, high) and `Secure`, each priority keeping
+    /// a quota of its most recent (Chromium).
+    PriorityRounds,
+}
+
 /// How many cookies one site keeps (scenarios `cookie/limit-180-one-site`,
 /// `-181-`, `-200-`, recorded here: 181 cookies leave 150 in Chromium and
 /// Firefox, 181 in WebKitGTK).
@@ -703,6 +716,8 @@ pub struct CookieRules {
     pub syntax: SetCookieSyntax,
     /// The creation time of a cookie set again (it orders the `Cookie` header).
     pub overwritten: OverwrittenCookie,
+    /// Which cookies a per-site purge takes first.
+    pub purge_order: PurgeOrder,
     /// How many cookies one site (registrable domain) keeps (scenarios
     /// `cookie/limit-*`, recorded here).
     pub per_site: PerSiteLimit,
@@ -947,6 +962,7 @@ impl Profile {
                 expires_reference: ExpiresReference::ServerDate,
                 syntax: SetCookieSyntax::Chromium,
                 overwritten: OverwrittenCookie::NewCreationTime,
+                purge_order: PurgeOrder::PriorityRounds,
                 per_site: PerSiteLimit::PurgeTo {
                     max: 180,
                     keep: 150,
@@ -1015,6 +1031,7 @@ impl Profile {
                 expires_reference: ExpiresReference::ServerDate,
                 syntax: SetCookieSyntax::Gecko,
                 overwritten: OverwrittenCookie::KeepsCreationTime,
+                purge_order: PurgeOrder::PlainFirst,
                 per_site: PerSiteLimit::PurgeTo {
                     max: 180,
                     keep: 150,
@@ -1083,6 +1100,7 @@ impl Profile {
                 expires_reference: ExpiresReference::BrowserClock,
                 syntax: SetCookieSyntax::Libsoup,
                 overwritten: OverwrittenCookie::KeepsCreationTime,
+                purge_order: PurgeOrder::PlainFirst,
                 per_site: PerSiteLimit::Unlimited,
                 max_total: 3000,
             },
