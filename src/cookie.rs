@@ -164,10 +164,9 @@ impl SetCookie {
             expires: None,
         };
         for attribute in parts {
-            let has_value = attribute.contains('=');
-            let (key, val) = match attribute.split_once('=') {
-                Some((k, v)) => (k.trim_matches([' ', '\t']), v.trim_matches([' ', '\t'])),
-                None => (attribute.trim_matches([' ', '\t']), ""),
+            let (key, val, has_value) = match attribute.split_once('=') {
+                Some((k, v)) => (k.trim_matches(tab_space), v.trim_matches(tab_space), true),
+                None => (attribute.trim_matches(tab_space), "", false),
             };
             if val.len() > 1024 && syntax != SetCookieSyntax::Libsoup {
                 continue;
@@ -742,7 +741,8 @@ impl CookieJar {
         now: Instant,
     ) -> Option<CookieReason> {
         let ctx = CookieContext::first_party(url);
-        self.store_line(url, line, &ctx, None, now).err()
+        let parsed = SetCookie::parse_as(line, self.rules.syntax);
+        self.store_line(url, parsed, &ctx, None, now).err()
     }
 
     /// The cookies a request to `url` in `ctx` carries, in header order, and
@@ -887,14 +887,14 @@ impl CookieJar {
     ) -> Vec<CookieNote> {
         let mut notes = Vec::new();
         for line in lines {
-            let name = SetCookie::parse_as(line, self.rules.syntax)
-                .map(|c| c.name)
-                .unwrap_or_default();
+            // Parsed once: the note needs the name, storing the rest.
+            let parsed = SetCookie::parse_as(line, self.rules.syntax);
+            let name = parsed.as_ref().map(|c| c.name.clone()).unwrap_or_default();
             let result =
                 if cors_failed && self.rules.on_cors_failure == CookiesOnCorsFailure::Dropped {
                     Err(CookieReason::CorsFailed)
                 } else {
-                    self.store_line(url, line, ctx, date, now)
+                    self.store_line(url, parsed, ctx, date, now)
                 };
             if let Err(reason) = result {
                 notes.push(CookieNote {
@@ -909,17 +909,17 @@ impl CookieJar {
     }
 
     /// [RFC 6265bis § 5.7](https://httpwg.org/http-extensions/draft-ietf-httpbis-rfc6265bis.html#name-storage-model)
-    /// with the engine's policy.
+    /// with the engine's policy, for a line the engine's parser read
+    /// (`None`: it holds no cookie).
     fn store_line(
         &mut self,
         url: &Url,
-        line: &[u8],
+        parsed: Option<SetCookie>,
         ctx: &CookieContext,
         date: Option<i64>,
         now: Instant,
     ) -> Result<(), CookieReason> {
-        let parsed =
-            SetCookie::parse_as(line, self.rules.syntax).ok_or(CookieReason::Unparsable)?;
+        let parsed = parsed.ok_or(CookieReason::Unparsable)?;
         let host = url
             .host_str()
             .ok_or(CookieReason::InvalidDomain)?

@@ -663,21 +663,26 @@ impl Fetch {
         if !matches!(self.state, State::Actual) {
             return;
         }
-        let Some(request) = self.trace.last_mut() else {
+        let Some(request) = self.trace.last() else {
             return;
         };
         if request.credentials != Credentials::Include {
             return;
         }
-        // Not handed out yet, so not shared: no copy is made.
-        let request = Arc::make_mut(request);
-        let chain = std::iter::once(&self.initial_url).chain(&self.redirects);
-        let ctx = CookieContext::for_chain(&self.page, chain, &request.url, &self.profile.cookies);
+        let ctx = CookieContext::for_chain(
+            &self.page,
+            self.url_list(),
+            &request.url,
+            &self.profile.cookies,
+        );
         let (header, notes) = jar.cookie_header(&request.url, &ctx, now);
-        if let Some(value) = header {
-            request.headers.set(http::header::COOKIE, value);
-        }
         self.cookie_notes.extend(notes);
+        if let (Some(value), Some(request)) = (header, self.trace.last_mut()) {
+            // Not handed out yet, so not shared: no copy is made.
+            Arc::make_mut(request)
+                .headers
+                .set(http::header::COOKIE, value);
+        }
     }
 
     fn fail(&mut self, reason: CorsError, stage: Stage, status: Option<u16>) {

@@ -117,7 +117,7 @@ pub fn max_age(value: Option<&[u8]>, profile: &Profile) -> Duration {
     let text = String::from_utf8_lossy(value);
     let (negative, digits) = match rules.max_age_syntax {
         MaxAgeSyntax::DigitsOnly => (false, text.as_ref()),
-        _ => match text.strip_prefix('-') {
+        MaxAgeSyntax::SignedInteger => match text.strip_prefix('-') {
             Some(rest) => (true, rest),
             None => (false, text.strip_prefix('+').unwrap_or(&text)),
         },
