@@ -1017,9 +1017,8 @@ impl CookieJar {
             (None, Some(expires), None) if expires < EXPIRES_FLOOR => Some(0),
             _ => None,
         };
-        let key = site_key(url, SiteScheme::Schemeless);
         let site = if host_only {
-            key
+            site_key(url, SiteScheme::Schemeless)
         } else {
             site_of_domain(&domain)
         };

@@ -10,7 +10,6 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::input::InputError;
 
-/// [HTTP whitespace](https://fetch.spec.whatwg.org/#http-whitespace-byte): tab, LF, CR, space.
 /// [Isomorphic decode](https://infra.spec.whatwg.org/#isomorphic-decode):
 /// each byte becomes the code point of the same value (how script sees
 /// header bytes).
@@ -19,7 +18,11 @@ use crate::input::InputError;
 /// assert_eq!(browser_cors::headers::isomorphic_decode(b"h\xe9"), "h\u{e9}");
 /// ```
 pub fn isomorphic_decode(bytes: &[u8]) -> String {
-    bytes.iter().map(|&b| char::from(b)).collect()
+    // ASCII decodes to itself: one copy instead of a char per byte.
+    match std::str::from_utf8(bytes) {
+        Ok(ascii) if bytes.is_ascii() => ascii.to_owned(),
+        _ => bytes.iter().map(|&b| char::from(b)).collect(),
+    }
 }
 
 /// [Isomorphic encode](https://infra.spec.whatwg.org/#isomorphic-encode) of a
@@ -476,6 +479,21 @@ fn parse_name(name: &[u8]) -> Result<HeaderName, InputError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn isomorphic_decode_maps_each_byte_to_its_code_point_on_both_paths() {
+        // Every byte alone (0x00-0x7F take the ASCII copy, the rest the
+        // char-per-byte path), then a mixed string, against the definition.
+        for b in 0..=255u8 {
+            let decoded = isomorphic_decode(&[b]);
+            assert_eq!(decoded.chars().collect::<Vec<_>>(), vec![char::from(b)]);
+        }
+        let mixed = b"a\x7f\x80\xffz";
+        let decoded = isomorphic_decode(mixed);
+        assert_eq!(decoded, "a\u{7f}\u{80}\u{ff}z");
+        assert_eq!(isomorphic_encode(&decoded), Ok(mixed.to_vec()));
+        assert_eq!(isomorphic_decode(b"plain ascii"), "plain ascii");
+    }
 
     #[test]
     fn normalize_strips_http_whitespace_only() {
