@@ -194,16 +194,26 @@ impl Expectation {
         field("redirected", expect.redirected == observed.redirected);
         field("url", expect.url == observed.url);
         field("headers", expect.headers == observed.headers);
-        let core = |l: &LogEntry| {
+        // Borrowed: comparing copies nothing.
+        fn core(
+            l: &LogEntry,
+        ) -> (
+            &str,
+            &str,
+            &Option<String>,
+            &Option<String>,
+            &Option<String>,
+            bool,
+        ) {
             (
-                l.method.clone(),
-                l.origin_url.clone(),
-                l.origin.clone(),
-                l.acrm.clone(),
-                l.acrh.clone(),
+                &l.method,
+                &l.origin_url,
+                &l.origin,
+                &l.acrm,
+                &l.acrh,
                 l.cookie,
             )
-        };
+        }
         let cookies_differ =
             |e: &LogEntry, o: &LogEntry| e.cookies.is_some() && e.cookies != o.cookies;
         if expect.server_log.len() != observed.server_log.len() {
@@ -246,6 +256,14 @@ impl Expectation {
         origins: &Origins,
         server_log: Vec<LogEntry>,
     ) -> Expectation {
+        Expectation::response_unfilled(r, &Unfill::new(origins), server_log)
+    }
+
+    fn response_unfilled(
+        r: &crate::Response,
+        unfill: &Unfill<'_>,
+        server_log: Vec<LogEntry>,
+    ) -> Expectation {
         Expectation {
             result: "response".into(),
             response_type: Some(r.response_type.as_str().into()),
@@ -254,7 +272,7 @@ impl Expectation {
             url: Some(
                 r.url
                     .as_ref()
-                    .map(|u| origins.unfill(u.as_str()))
+                    .map(|u| unfill.apply(u.as_str()))
                     .unwrap_or_default(),
             ),
             headers: Some(r.header_names()),
@@ -405,11 +423,25 @@ impl Origins {
     /// assert_eq!(o.unfill(""), "");
     /// ```
     pub fn unfill(&self, s: &str) -> String {
+        Unfill::new(self).apply(s)
+    }
+}
+
+/// [`Origins::unfill`] with its tables built once, for a whole replay.
+struct Unfill<'a> {
+    origins: &'a Origins,
+    /// Each placeholder's name, origin and host.
+    table: [(&'a str, &'a str, &'a str); 8],
+    /// Only a byte that starts an origin or a host can start a match.
+    starts: [bool; 256],
+}
+
+impl<'a> Unfill<'a> {
+    fn new(origins: &'a Origins) -> Unfill<'a> {
         let mut table = [("", "", ""); 8];
-        for (slot, (name, origin)) in table.iter_mut().zip(self.all()) {
-            *slot = (name, origin, Self::host(origin));
+        for (slot, (name, origin)) in table.iter_mut().zip(origins.all()) {
+            *slot = (name, origin, Origins::host(origin));
         }
-        // Only a byte that starts an origin or a host can start a match.
         let mut starts = [false; 256];
         for (_, origin, host) in &table {
             for t in [origin, host] {
@@ -422,6 +454,15 @@ impl Origins {
                 }
             }
         }
+        Unfill {
+            origins,
+            table,
+            starts,
+        }
+    }
+
+    fn apply(&self, s: &str) -> String {
+        let (table, starts) = (&self.table, &self.starts);
         let mut out = String::with_capacity(s.len());
         // `copied..at` is text already scanned and not yet copied: it goes
         // out as one slice when a placeholder (or the end) comes.
@@ -472,6 +513,9 @@ impl Origins {
 /// assert_eq!(browser_cors::conformance::js_bytes("h\u{e9}"), b"h\xe9");
 /// ```
 pub fn js_bytes(s: &str) -> Vec<u8> {
+    if s.is_ascii() {
+        return s.as_bytes().to_vec();
+    }
     s.chars()
         .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
         .collect()
@@ -508,12 +552,21 @@ impl Server<'_> {
         };
         let mut headers = HeaderMap::new();
         for (name, value) in &route.headers {
-            let filled = js_bytes(&self.origins.fill(value));
-            let trimmed = crate::headers::trim_tab_space(&filled);
-            if let (Ok(n), Ok(v)) = (
-                HeaderName::from_bytes(name.as_bytes()),
-                HeaderValue::from_bytes(trimmed),
-            ) {
+            let filled = self.origins.fill(value);
+            // The usual value is ASCII and untrimmed: its bytes become the
+            // header value without another copy.
+            let filled = if filled.is_ascii() {
+                filled.into_bytes()
+            } else {
+                js_bytes(&filled)
+            };
+            let value = match crate::headers::trim_tab_space(&filled) {
+                trimmed if trimmed.len() == filled.len() => {
+                    HeaderValue::from_maybe_shared(bytes::Bytes::from(filled))
+                }
+                trimmed => HeaderValue::from_bytes(trimmed),
+            };
+            if let (Ok(n), Ok(v)) = (HeaderName::from_bytes(name.as_bytes()), value) {
                 headers.append(n, v);
             }
         }
@@ -636,23 +689,27 @@ pub struct StepReport {
 /// ```
 pub fn replay(file: &str, scenarios: &[Scenario], profile: &Profile) -> Vec<StepReport> {
     let origins = Origins::default();
+    let unfill = Unfill::new(&origins);
     let base = Instant::now();
     let mut reports = Vec::new();
     let mut parsed_pages = Vec::new();
+    // What every scenario starts from: the wall clock of the recordings
+    // (December 2026, for Expires) and the harness cookie of every browser
+    // session. Built once and copied, since each scenario is a fresh browser.
+    let mut fresh = BrowserState::new(profile);
+    fresh.cookies.set_wall_clock(base, RECORDED_AT);
+    if let Ok(a) = Url::parse(&format!("{}/", origins.a)) {
+        fresh.cookies.store_first_party(&a, b"cred=1; Path=/", base);
+    }
     for scenario in scenarios {
-        let mut state = BrowserState::new(profile);
+        let mut state = fresh.clone();
         let server = Server {
             routes: &scenario.routes,
             origins: &origins,
         };
         let (page, page_origin) = scenario_page(scenario, &origins, &mut parsed_pages);
         let mut now = base;
-        // The wall clock of the recordings (December 2026), for Expires.
-        state.cookies.set_wall_clock(now, RECORDED_AT);
-        // The harness cookie of every browser session, then the setup visits.
-        if let Ok(a) = Url::parse(&format!("{}/", origins.a)) {
-            state.cookies.store_first_party(&a, b"cred=1; Path=/", now);
-        }
+        // Then the scenario's setup visits.
         for visit in &scenario.setup {
             let Ok(url) = Url::parse(&format!("{}/", origins.fill(&visit.visit))) else {
                 continue;
@@ -670,7 +727,7 @@ pub fn replay(file: &str, scenarios: &[Scenario], profile: &Profile) -> Vec<Step
                 &mut state,
                 profile,
                 (&page, &page_origin),
-                &origins,
+                &unfill,
                 now,
             );
             reports.push(compare(
@@ -692,9 +749,10 @@ fn run_step(
     state: &mut BrowserState,
     profile: &Profile,
     (page, page_origin): (&std::sync::Arc<Page>, &str),
-    origins: &Origins,
+    unfill: &Unfill<'_>,
     now: Instant,
 ) -> (Expectation, Option<String>) {
+    let origins = unfill.origins;
     let network_error = Expectation::network_error;
     let Some(request) = step.fetch.request_from(origins, page_origin) else {
         return (
@@ -730,13 +788,13 @@ fn run_step(
             wire,
             cookie.as_deref(),
             watched.as_deref(),
-            origins,
+            unfill,
         ));
         Ok(Answer::Head(status, headers))
     });
     match outcome {
         Some(Outcome::Response(r)) => {
-            let observed = Expectation::response(&r, origins, log);
+            let observed = Expectation::response_unfilled(&r, unfill, log);
             (observed, None)
         }
         Some(Outcome::NetworkError(e)) => {
@@ -782,20 +840,16 @@ fn log_entry(
     wire: &WireRequest,
     cookie: Option<&str>,
     watched: Option<&[String]>,
-    origins: &Origins,
+    unfill: &Unfill<'_>,
 ) -> LogEntry {
-    let get = |name: &str| {
-        wire.headers
-            .get(name)
-            .map(|v| origins.unfill(&js_string(&v)))
-    };
+    let get = |name: &str| wire.headers.get(name).map(|v| unfill.apply(&js_string(&v)));
     // Methods, header names and Sec-Fetch-* tokens never hold an origin.
     let raw = |name: &str| wire.headers.get(name).map(|v| js_string(&v));
     let mut origin_url = origin_of_url(&wire.url);
     origin_url.push_str(wire.url.path());
     LogEntry {
         method: wire.method.as_str().to_owned(),
-        origin_url: origins.unfill(&origin_url),
+        origin_url: unfill.apply(&origin_url),
         origin: get("origin"),
         acrm: raw("access-control-request-method"),
         acrh: raw("access-control-request-headers"),
