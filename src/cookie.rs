@@ -742,7 +742,26 @@ impl CookieJar {
     ) -> Option<CookieReason> {
         let ctx = CookieContext::first_party(url);
         let parsed = SetCookie::parse_as(line, self.rules.syntax);
-        self.store_line(url, parsed, &ctx, None, now).err()
+        self.store_line(url, &mut None, parsed, &ctx, None, now)
+            .err()
+    }
+
+    /// [`CookieJar::store_first_party`] for several lines set by one visit:
+    /// the visit's context and site are worked out once (the harness's
+    /// setup visits set up to hundreds).
+    pub(crate) fn store_first_party_lines<'a>(
+        &mut self,
+        url: &Url,
+        lines: impl IntoIterator<Item = &'a [u8]>,
+        now: Instant,
+    ) {
+        let ctx = CookieContext::first_party(url);
+        let mut url_site = None;
+        for line in lines {
+            let parsed = SetCookie::parse_as(line, self.rules.syntax);
+            // A refused line is not stored; the harness compares what is.
+            let _ = self.store_line(url, &mut url_site, parsed, &ctx, None, now);
+        }
     }
 
     /// The cookies a request to `url` in `ctx` carries, in header order, and
@@ -886,6 +905,8 @@ impl CookieJar {
         now: Instant,
     ) -> Vec<CookieNote> {
         let mut notes = Vec::new();
+        // The response URL's site, worked out for its first host-only cookie.
+        let mut url_site = None;
         for line in lines {
             // Parsed once: the note needs the name, storing the rest.
             let parsed = SetCookie::parse_as(line, self.rules.syntax);
@@ -894,7 +915,7 @@ impl CookieJar {
                 if cors_failed && self.rules.on_cors_failure == CookiesOnCorsFailure::Dropped {
                     Err(CookieReason::CorsFailed)
                 } else {
-                    self.store_line(url, parsed, ctx, date, now)
+                    self.store_line(url, &mut url_site, parsed, ctx, date, now)
                 };
             if let Err(reason) = result {
                 notes.push(CookieNote {
@@ -911,9 +932,13 @@ impl CookieJar {
     /// [RFC 6265bis § 5.7](https://httpwg.org/http-extensions/draft-ietf-httpbis-rfc6265bis.html#name-storage-model)
     /// with the engine's policy, for a line the engine's parser read
     /// (`None`: it holds no cookie).
+    ///
+    /// `url_site` keeps `url`'s schemeless site once a host-only cookie
+    /// needed it, for the next line of the same response.
     fn store_line(
         &mut self,
         url: &Url,
+        url_site: &mut Option<String>,
         parsed: Option<SetCookie>,
         ctx: &CookieContext,
         date: Option<i64>,
@@ -1018,7 +1043,9 @@ impl CookieJar {
             _ => None,
         };
         let site = if host_only {
-            site_key(url, SiteScheme::Schemeless)
+            url_site
+                .get_or_insert_with(|| site_key(url, SiteScheme::Schemeless))
+                .clone()
         } else {
             site_of_domain(&domain)
         };
