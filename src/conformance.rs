@@ -714,9 +714,10 @@ pub fn replay(file: &str, scenarios: &[Scenario], profile: &Profile) -> Vec<Step
             let Ok(url) = Url::parse(&format!("{}/", origins.fill(&visit.visit))) else {
                 continue;
             };
-            for line in &visit.set_cookie {
-                state.cookies.store_first_party(&url, &js_bytes(line), now);
-            }
+            let lines: Vec<Vec<u8>> = visit.set_cookie.iter().map(|l| js_bytes(l)).collect();
+            state
+                .cookies
+                .store_first_party_lines(&url, lines.iter().map(Vec::as_slice), now);
         }
         let page = std::sync::Arc::new(page);
         for (index, step) in scenario.steps.iter().enumerate() {
@@ -843,20 +844,46 @@ fn log_entry(
     unfill: &Unfill<'_>,
 ) -> LogEntry {
     let get = |name: &str| wire.headers.get(name).map(|v| unfill.apply(&js_string(&v)));
+    // The five headers every entry logs, found in one pass over the list.
+    const LOGGED: [&str; 5] = [
+        "origin",
+        "access-control-request-method",
+        "access-control-request-headers",
+        "sec-fetch-mode",
+        "sec-fetch-site",
+    ];
+    let mut logged: [Option<String>; 5] = Default::default();
+    let mut repeated = false;
+    for (name, value) in wire.headers.iter() {
+        let Some(slot) = LOGGED
+            .iter()
+            .position(|n| *n == name.as_str())
+            .and_then(|i| logged.get_mut(i))
+        else {
+            continue;
+        };
+        repeated |= slot.replace(js_string(value)).is_some();
+    }
+    if repeated {
+        // A name on two lines is logged combined, as `get` joins them.
+        for (slot, name) in logged.iter_mut().zip(LOGGED) {
+            *slot = wire.headers.get(name).map(|v| js_string(&v));
+        }
+    }
     // Methods, header names and Sec-Fetch-* tokens never hold an origin.
-    let raw = |name: &str| wire.headers.get(name).map(|v| js_string(&v));
+    let [origin, acrm, acrh, sec_fetch_mode, sec_fetch_site] = logged;
     let mut origin_url = origin_of_url(&wire.url);
     origin_url.push_str(wire.url.path());
     LogEntry {
         method: wire.method.as_str().to_owned(),
         origin_url: unfill.apply(&origin_url),
-        origin: get("origin"),
-        acrm: raw("access-control-request-method"),
-        acrh: raw("access-control-request-headers"),
+        origin: origin.map(|o| unfill.apply(&o)),
+        acrm,
+        acrh,
         cookie: cookie.is_some(),
         cookies: Some(cookie.map(cookie_names).unwrap_or_default()),
-        sec_fetch_mode: raw("sec-fetch-mode"),
-        sec_fetch_site: raw("sec-fetch-site"),
+        sec_fetch_mode,
+        sec_fetch_site,
         request_headers: watched.map(|names| {
             names
                 .iter()
