@@ -521,6 +521,16 @@ pub fn js_bytes(s: &str) -> Vec<u8> {
         .collect()
 }
 
+/// [`js_bytes`] of a string the caller owns: ASCII gives up its buffer
+/// instead of being copied.
+fn js_bytes_owned(s: String) -> Vec<u8> {
+    if s.is_ascii() {
+        s.into_bytes()
+    } else {
+        js_bytes(&s)
+    }
+}
+
 /// Header bytes back to a JavaScript string (isomorphic decode).
 ///
 /// ```
@@ -552,14 +562,9 @@ impl Server<'_> {
         };
         let mut headers = HeaderMap::new();
         for (name, value) in &route.headers {
-            let filled = self.origins.fill(value);
             // The usual value is ASCII and untrimmed: its bytes become the
             // header value without another copy.
-            let filled = if filled.is_ascii() {
-                filled.into_bytes()
-            } else {
-                js_bytes(&filled)
-            };
+            let filled = js_bytes_owned(self.origins.fill(value));
             let value = match crate::headers::trim_tab_space(&filled) {
                 trimmed if trimmed.len() == filled.len() => {
                     HeaderValue::from_maybe_shared(bytes::Bytes::from(filled))
@@ -714,10 +719,8 @@ pub fn replay(file: &str, scenarios: &[Scenario], profile: &Profile) -> Vec<Step
             let Ok(url) = Url::parse(&format!("{}/", origins.fill(&visit.visit))) else {
                 continue;
             };
-            let lines: Vec<Vec<u8>> = visit.set_cookie.iter().map(|l| js_bytes(l)).collect();
-            state
-                .cookies
-                .store_first_party_lines(&url, lines.iter().map(Vec::as_slice), now);
+            let lines = visit.set_cookie.iter().map(|l| js_bytes(l));
+            state.cookies.store_first_party_lines(&url, lines, now);
         }
         let page = std::sync::Arc::new(page);
         for (index, step) in scenario.steps.iter().enumerate() {

@@ -749,16 +749,16 @@ impl CookieJar {
     /// [`CookieJar::store_first_party`] for several lines set by one visit:
     /// the visit's context and site are worked out once (the harness's
     /// setup visits set up to hundreds).
-    pub(crate) fn store_first_party_lines<'a>(
+    pub(crate) fn store_first_party_lines(
         &mut self,
         url: &Url,
-        lines: impl IntoIterator<Item = &'a [u8]>,
+        lines: impl IntoIterator<Item = impl AsRef<[u8]>>,
         now: Instant,
     ) {
         let ctx = CookieContext::first_party(url);
         let mut url_site = None;
         for line in lines {
-            let parsed = SetCookie::parse_as(line, self.rules.syntax);
+            let parsed = SetCookie::parse_as(line.as_ref(), self.rules.syntax);
             // A refused line is not stored; the harness compares what is.
             let _ = self.store_line(url, &mut url_site, parsed, &ctx, None, now);
         }
