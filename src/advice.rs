@@ -1348,7 +1348,7 @@ pub fn is_likely_read_by_script(name: &str) -> bool {
 /// sent.insert("x-total", "3".parse().unwrap());
 /// sent.insert("etag", "\"1\"".parse().unwrap());
 /// let r = Response { response_type: ResponseType::Cors, status: 200, url: None,
-///     redirected: false, headers: http::HeaderMap::new() };
+///     redirected: false, headers: browser_cors::ResponseHeaders::new() };
 /// assert_eq!(notes(&r, &sent), ["script cannot read x-total: list it in Access-Control-Expose-Headers"]);
 /// ```
 pub fn notes(response: &Response, sent: &HeaderMap) -> Vec<String> {
@@ -1396,7 +1396,7 @@ pub fn notes(response: &Response, sent: &HeaderMap) -> Vec<String> {
 /// sent.insert("x-request-id", "7".parse().unwrap());
 /// sent.insert("server", "nginx".parse().unwrap());
 /// let r = Response { response_type: ResponseType::Cors, status: 200, url: None,
-///     redirected: false, headers: http::HeaderMap::new() };
+///     redirected: false, headers: browser_cors::ResponseHeaders::new() };
 /// assert_eq!(hidden_headers(&r, &sent), ["x-request-id"]);
 /// ```
 pub fn hidden_headers(response: &Response, sent: &HeaderMap) -> Vec<String> {

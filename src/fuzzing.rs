@@ -1410,7 +1410,7 @@ mod tests {
                 status: 200,
                 url: None,
                 redirected: false,
-                headers,
+                headers: headers.into(),
             })
         };
         let star = header_map(&[("access-control-allow-origin", b"*".to_vec())]);

@@ -96,4 +96,4 @@ pub use local_network::{AddressSpace, LocalNetworkPermissions, PermissionState};
 pub use page::{InsecureRequests, Page};
 pub use profile::{Engine, Profile};
 pub use request::{CredentialsMode, Mode, RedirectMode, Request};
-pub use response::{Response, ResponseType};
+pub use response::{Response, ResponseHeaders, ResponseType};

@@ -1,7 +1,7 @@
 //! [Response tainting and filtering](https://fetch.spec.whatwg.org/#concept-filtered-response):
 //! what script can see of a response.
 
-use http::{HeaderMap, HeaderName, StatusCode, header};
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use url::Url;
 
 use crate::headers::{get_combined_cow, is_token_list, list_items};
@@ -19,6 +19,13 @@ pub const SAFELISTED_RESPONSE_HEADERS: [HeaderName; 7] = [
     header::LAST_MODIFIED,
     header::PRAGMA,
 ];
+
+/// Whether `name` is in [`SAFELISTED_RESPONSE_HEADERS`]. Their lengths
+/// reject most other names before the list is searched.
+fn is_safelisted_response_header(name: &HeaderName) -> bool {
+    matches!(name.as_str().len(), 6 | 7 | 12 | 13 | 14 | 16)
+        && SAFELISTED_RESPONSE_HEADERS.contains(name)
+}
 
 /// A [forbidden response-header name](https://fetch.spec.whatwg.org/#forbidden-response-header-name):
 /// `Set-Cookie` and `Set-Cookie2`, never readable by script.
@@ -66,8 +73,8 @@ impl ResponseType {
 /// A response as script in the page sees it.
 ///
 /// ```
-/// # use browser_cors::{Response, ResponseType};
-/// # let r = Response { response_type: ResponseType::Opaque, status: 0, url: None, redirected: false, headers: http::HeaderMap::new() };
+/// # use browser_cors::{Response, ResponseHeaders, ResponseType};
+/// # let r = Response { response_type: ResponseType::Opaque, status: 0, url: None, redirected: false, headers: ResponseHeaders::new() };
 /// if r.response_type == ResponseType::Opaque {
 ///     assert_eq!(r.status, 0);
 ///     assert!(!r.body_readable());
@@ -83,8 +90,9 @@ pub struct Response {
     pub url: Option<Url>,
     /// `Response.redirected`.
     pub redirected: bool,
-    /// The headers `Response.headers` shows.
-    pub headers: HeaderMap,
+    /// The headers `Response.headers` shows: only those, so nothing script
+    /// may not read is kept.
+    pub headers: ResponseHeaders,
 }
 
 impl Response {
@@ -97,24 +105,246 @@ impl Response {
     ///
     /// ```
     /// # use browser_cors::{Response, ResponseType};
-    /// let mut headers = http::HeaderMap::new();
-    /// headers.insert("content-type", "text/plain".parse().unwrap());
+    /// let headers = [(http::header::CONTENT_TYPE, "text/plain".parse().unwrap())].into_iter().collect();
     /// let r = Response { response_type: ResponseType::Cors, status: 200, url: None, redirected: false, headers };
     /// assert!(r.can_read_header("Content-Type"));
     /// assert!(!r.can_read_header("X-Token"));
     /// ```
     pub fn can_read_header(&self, name: &str) -> bool {
-        self.headers
-            .keys()
-            .any(|k| k.as_str().eq_ignore_ascii_case(name))
+        self.headers.contains_key(name)
     }
 
     /// The readable header names, lowercased, sorted, each once.
     pub fn header_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = self.headers.keys().map(|k| k.as_str().to_owned()).collect();
+        let mut names: Vec<String> = self
+            .headers
+            .iter()
+            .map(|(k, _)| k.as_str().to_owned())
+            .collect();
         names.sort();
         names.dedup();
         names
+    }
+}
+
+/// The headers of a [`Response`] that script can read, in the order they
+/// came, repeated names kept: what `Response.headers` holds.
+///
+/// It answers like an [`http::HeaderMap`] (names are case-insensitive,
+/// [`ResponseHeaders::get`] is the first value) and turns into one with
+/// [`ResponseHeaders::to_header_map`]. It is a list, not a hash table,
+/// because the machine fills one per fetch and a response shows script a
+/// handful of headers: one allocation, no hashing.
+///
+/// ```
+/// use browser_cors::ResponseHeaders;
+/// use http::header::{CONTENT_TYPE, HeaderValue};
+/// let headers: ResponseHeaders = [
+///     (CONTENT_TYPE, HeaderValue::from_static("text/plain")),
+///     ("x-id".parse().unwrap(), HeaderValue::from_static("1")),
+///     ("x-id".parse().unwrap(), HeaderValue::from_static("2")),
+/// ]
+/// .into_iter()
+/// .collect();
+/// assert_eq!(headers.get("Content-Type").unwrap(), "text/plain");
+/// assert_eq!(headers.get_all("x-id").count(), 2);
+/// assert_eq!(headers.len(), 3);
+/// assert_eq!(headers.to_header_map()["x-id"], "1");
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct ResponseHeaders {
+    entries: Vec<(HeaderName, HeaderValue)>,
+}
+
+impl ResponseHeaders {
+    /// No headers (what opaque responses show).
+    ///
+    /// ```
+    /// assert!(browser_cors::ResponseHeaders::new().is_empty());
+    /// ```
+    pub fn new() -> ResponseHeaders {
+        ResponseHeaders::default()
+    }
+
+    /// The first value of `name` (case-insensitive), as
+    /// [`http::HeaderMap::get`] gives it.
+    ///
+    /// ```
+    /// # use browser_cors::ResponseHeaders;
+    /// let h: ResponseHeaders = [(http::header::ETAG, "\"1\"".parse().unwrap())].into_iter().collect();
+    /// assert_eq!(h.get(http::header::ETAG).unwrap(), "\"1\"");
+    /// assert!(h.get("x-missing").is_none());
+    /// ```
+    pub fn get(&self, name: impl AsRef<str>) -> Option<&HeaderValue> {
+        self.get_all(name).next()
+    }
+
+    /// Every value of `name` (case-insensitive), in order.
+    ///
+    /// ```
+    /// # use browser_cors::ResponseHeaders;
+    /// let h: ResponseHeaders = ["a", "b"].into_iter().map(|v| (http::header::VARY, v.parse().unwrap())).collect();
+    /// let values: Vec<_> = h.get_all("vary").map(|v| v.to_str().unwrap()).collect();
+    /// assert_eq!(values, ["a", "b"]);
+    /// ```
+    pub fn get_all<N: AsRef<str>>(&self, name: N) -> impl Iterator<Item = &HeaderValue> {
+        self.entries
+            .iter()
+            .filter(move |(n, _)| n.as_str().eq_ignore_ascii_case(name.as_ref()))
+            .map(|(_, v)| v)
+    }
+
+    /// Each name once, in the order it first came (as
+    /// [`http::HeaderMap::keys`] lists them).
+    ///
+    /// ```
+    /// # use browser_cors::ResponseHeaders;
+    /// let h: ResponseHeaders = ["a", "b"].into_iter().map(|v| (http::header::VARY, v.parse().unwrap())).collect();
+    /// assert_eq!(h.keys().count(), 1);
+    /// ```
+    pub fn keys(&self) -> impl Iterator<Item = &HeaderName> {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter(|(i, (name, _))| {
+                !self
+                    .entries
+                    .get(..*i)
+                    .is_some_and(|before| before.iter().any(|(n, _)| n == name))
+            })
+            .map(|(_, (name, _))| name)
+    }
+
+    /// Whether script can read `name` (case-insensitive).
+    ///
+    /// ```
+    /// # use browser_cors::ResponseHeaders;
+    /// let h: ResponseHeaders = [(http::header::ETAG, "1".parse().unwrap())].into_iter().collect();
+    /// assert!(h.contains_key("ETag"));
+    /// ```
+    pub fn contains_key(&self, name: impl AsRef<str>) -> bool {
+        let name = name.as_ref();
+        self.entries
+            .iter()
+            .any(|(n, _)| n.as_str().eq_ignore_ascii_case(name))
+    }
+
+    /// Each line as `(name, value)`, in the order the response sent them.
+    ///
+    /// ```
+    /// # use browser_cors::ResponseHeaders;
+    /// let h: ResponseHeaders = [(http::header::ETAG, "1".parse().unwrap())].into_iter().collect();
+    /// assert_eq!(h.iter().next().map(|(n, _)| n.as_str()), Some("etag"));
+    /// ```
+    pub fn iter(&self) -> impl Iterator<Item = (&HeaderName, &HeaderValue)> {
+        self.entries.iter().map(|(n, v)| (n, v))
+    }
+
+    /// The number of lines (values), as [`http::HeaderMap::len`] counts.
+    ///
+    /// ```
+    /// assert_eq!(browser_cors::ResponseHeaders::new().len(), 0);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether script can read no header at all.
+    ///
+    /// ```
+    /// assert!(browser_cors::ResponseHeaders::new().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The same headers as an [`http::HeaderMap`].
+    ///
+    /// ```
+    /// # use browser_cors::ResponseHeaders;
+    /// let h: ResponseHeaders = [(http::header::ETAG, "1".parse().unwrap())].into_iter().collect();
+    /// assert_eq!(h.to_header_map()[http::header::ETAG], "1");
+    /// ```
+    pub fn to_header_map(&self) -> HeaderMap {
+        let mut map = HeaderMap::with_capacity(self.entries.len());
+        for (name, value) in &self.entries {
+            map.append(name.clone(), value.clone());
+        }
+        map
+    }
+
+    /// Adds a line the machine found readable.
+    fn push(&mut self, name: &HeaderName, value: &HeaderValue) {
+        self.entries.push((name.clone(), value.clone()));
+    }
+}
+
+/// Equal when each name has the same values in the same order, whatever
+/// the order of different names (as two [`http::HeaderMap`]s compare).
+impl PartialEq for ResponseHeaders {
+    fn eq(&self, other: &ResponseHeaders) -> bool {
+        self.len() == other.len()
+            && self
+                .entries
+                .iter()
+                .all(|(name, _)| self.get_all(name).eq(other.get_all(name)))
+    }
+}
+
+impl Eq for ResponseHeaders {}
+
+impl FromIterator<(HeaderName, HeaderValue)> for ResponseHeaders {
+    fn from_iter<I: IntoIterator<Item = (HeaderName, HeaderValue)>>(lines: I) -> ResponseHeaders {
+        ResponseHeaders {
+            entries: lines.into_iter().collect(),
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a ResponseHeaders {
+    type Item = (&'a HeaderName, &'a HeaderValue);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (HeaderName, HeaderValue)>,
+        fn(&'a (HeaderName, HeaderValue)) -> (&'a HeaderName, &'a HeaderValue),
+    >;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.iter().map(|(n, v)| (n, v))
+    }
+}
+
+/// Every line of `map`, each name's values together (the order
+/// [`http::HeaderMap`] iterates in).
+///
+/// ```
+/// let mut map = http::HeaderMap::new();
+/// map.insert("x-id", "1".parse().unwrap());
+/// let headers = browser_cors::ResponseHeaders::from(map);
+/// assert_eq!(headers.get("x-id").unwrap(), "1");
+/// ```
+impl From<HeaderMap> for ResponseHeaders {
+    fn from(map: HeaderMap) -> ResponseHeaders {
+        let mut entries = Vec::with_capacity(map.len());
+        let mut name = None;
+        for (next, value) in map {
+            if next.is_some() {
+                name = next;
+            }
+            if let Some(name) = &name {
+                entries.push((name.clone(), value));
+            }
+        }
+        ResponseHeaders { entries }
+    }
+}
+
+impl From<ResponseHeaders> for HeaderMap {
+    fn from(headers: ResponseHeaders) -> HeaderMap {
+        let mut map = HeaderMap::with_capacity(headers.entries.len());
+        for (name, value) in headers.entries {
+            map.append(name, value);
+        }
+        map
     }
 }
 
@@ -162,7 +392,10 @@ impl<'a> Exposed<'a> {
 
     /// Whether `name` (lowercase, as `http` keeps names) is exposed.
     fn exposes(&self, name: &str) -> bool {
-        let same = |item: &&[u8]| item.eq_ignore_ascii_case(name.as_bytes());
+        // Lists are mostly written in lowercase, as `http` keeps names: the
+        // plain compare settles those.
+        let same =
+            |item: &&[u8]| *item == name.as_bytes() || item.eq_ignore_ascii_case(name.as_bytes());
         match self {
             Exposed::Nothing => false,
             Exposed::Every => true,
@@ -174,19 +407,29 @@ impl<'a> Exposed<'a> {
 
 /// Which headers of a CORS response script may read
 /// ([CORS filtered response](https://fetch.spec.whatwg.org/#concept-filtered-response-cors)).
-fn cors_readable(headers: &HeaderMap, credentials: CredentialsMode) -> HeaderMap {
+fn cors_readable(headers: &HeaderMap, credentials: CredentialsMode) -> ResponseHeaders {
     let list = get_combined_cow(headers, &http::header::ACCESS_CONTROL_EXPOSE_HEADERS);
     let exposed = Exposed::of(list.as_deref(), credentials);
     filter_headers(headers, |name| {
-        SAFELISTED_RESPONSE_HEADERS.contains(name) || exposed.exposes(name.as_str())
+        is_safelisted_response_header(name) || exposed.exposes(name.as_str())
     })
 }
 
-fn filter_headers(headers: &HeaderMap, keep: impl Fn(&HeaderName) -> bool) -> HeaderMap {
-    let mut out = HeaderMap::new();
+fn filter_headers(headers: &HeaderMap, keep: impl Fn(&HeaderName) -> bool) -> ResponseHeaders {
+    let mut out = ResponseHeaders::default();
+    // `HeaderMap::iter` gives each name's values together: decide once per name.
+    let mut readable = false;
+    let mut last: Option<&HeaderName> = None;
     for (name, value) in headers {
-        if !is_forbidden_response_header(name.as_str()) && keep(name) {
-            out.append(name.clone(), value.clone());
+        if last != Some(name) {
+            readable = !is_forbidden_response_header(name.as_str()) && keep(name);
+            last = Some(name);
+        }
+        if readable {
+            if out.entries.capacity() == 0 {
+                out.entries.reserve_exact(headers.len());
+            }
+            out.push(name, value);
         }
     }
     out
@@ -222,14 +465,14 @@ pub(crate) fn filtered(
             status: 0,
             url: None,
             redirected: false,
-            headers: HeaderMap::new(),
+            headers: ResponseHeaders::new(),
         },
         ResponseType::OpaqueRedirect => Response {
             response_type,
             status: 0,
             url: last,
             redirected: false,
-            headers: HeaderMap::new(),
+            headers: ResponseHeaders::new(),
         },
     }
 }
@@ -253,6 +496,17 @@ mod tests {
     fn names(t: ResponseType, pairs: &[(&str, &str)], cred: CredentialsMode) -> Vec<String> {
         let u = Url::parse("http://b.test/r#frag").unwrap();
         filtered(t, StatusCode::OK, &h(pairs), &u, false, cred).header_names()
+    }
+
+    #[test]
+    fn the_length_check_keeps_every_safelisted_name() {
+        for name in &SAFELISTED_RESPONSE_HEADERS {
+            assert!(is_safelisted_response_header(name), "{name}");
+        }
+        for other in ["date", "vary", "x-request-id", "content-encoding", "etag"] {
+            let name = HeaderName::from_static(other);
+            assert!(!is_safelisted_response_header(&name), "{other}");
+        }
     }
 
     #[test]

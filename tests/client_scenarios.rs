@@ -446,7 +446,7 @@ async fn run(client: &Client, request: Request) -> Result<Fetched, String> {
                     // What the reqwest caller sees must be the filtered response.
                     let r = fetched.response().ok_or("Ok without a response")?;
                     assert_eq!(response.status().as_u16(), r.status);
-                    assert_eq!(response.headers(), &r.headers);
+                    assert_eq!(response.headers(), &r.headers.to_header_map());
                     if let Some(url) = &r.url {
                         assert_eq!(response.url(), url);
                     }

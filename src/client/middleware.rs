@@ -197,7 +197,7 @@ fn to_fetch_request(
         )),
     };
     let mut fetch = Request::get(request.url().clone());
-    fetch.method = request.method().as_str().to_owned();
+    fetch.method = request.method().as_str().to_owned().into();
     fetch.headers = request
         .headers()
         .iter()
@@ -235,7 +235,7 @@ fn to_reqwest_response(fetched: Fetched) -> Result<reqwest::Response, BrowserErr
         builder = builder.url(url.clone());
     }
     if let Some(headers) = builder.headers_mut() {
-        *headers = response.headers.clone();
+        *headers = response.headers.to_header_map();
     }
     let body = fetched.body.clone().unwrap_or_default();
     let http_response = builder

@@ -534,7 +534,7 @@ mod tests {
             status: 200,
             url: None,
             redirected: false,
-            headers: readable,
+            headers: readable.into(),
         };
         assert_eq!(
             notes(&resp, &ex),
@@ -548,7 +548,7 @@ mod tests {
             status: 0,
             url: None,
             redirected: false,
-            headers: HeaderMap::new(),
+            headers: HeaderMap::new().into(),
         };
         assert!(notes(&opaque, &ex)[0].contains("opaque"));
     }
