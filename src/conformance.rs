@@ -132,7 +132,7 @@ impl FetchArgs {
         };
         let mut request = Request::get(Url::parse(&raw).ok()?);
         if let Some(m) = &self.method {
-            request.method = m.clone();
+            request.method = m.clone().into();
         }
         request.headers = self
             .headers

@@ -120,9 +120,10 @@ impl WireRequest {
     /// assert_eq!(http_req.headers()["origin"], "https://app.test");
     /// ```
     pub fn to_http(&self) -> Result<http::Request<Bytes>, InputError> {
-        let url = self.url_to_send();
-        let uri = http::Uri::try_from(url.as_str()).map_err(|e| InputError::Url {
-            input: url.to_string(),
+        // The URL without its fragment, copied once into the `Uri`.
+        let url = &self.url[..url::Position::AfterQuery];
+        let uri = http::Uri::try_from(url).map_err(|e| InputError::Url {
+            input: url.to_owned(),
             reason: e.to_string(),
         })?;
         let mut request = http::Request::new(self.body.clone().unwrap_or_default());
@@ -255,9 +256,52 @@ pub struct Fetch {
     /// URL script asked for (WebKit decides a whole chain by it).
     credentials_at_start: bool,
     state: State,
-    trace: Vec<Arc<WireRequest>>,
+    trace: Trace,
     /// Cookies withheld or refused along the way.
     cookie_notes: Vec<CookieNote>,
+}
+
+/// The requests sent so far. Most fetches send one: it is kept inline, so
+/// a simple request allocates no list for it.
+#[derive(Debug, Clone, Default)]
+enum Trace {
+    #[default]
+    Empty,
+    One(Arc<WireRequest>),
+    Many(Vec<Arc<WireRequest>>),
+}
+
+impl Trace {
+    fn as_slice(&self) -> &[Arc<WireRequest>] {
+        match self {
+            Trace::Empty => &[],
+            Trace::One(request) => std::slice::from_ref(request),
+            Trace::Many(requests) => requests,
+        }
+    }
+
+    fn last(&self) -> Option<&Arc<WireRequest>> {
+        self.as_slice().last()
+    }
+
+    fn last_mut(&mut self) -> Option<&mut Arc<WireRequest>> {
+        match self {
+            Trace::Empty => None,
+            Trace::One(request) => Some(request),
+            Trace::Many(requests) => requests.last_mut(),
+        }
+    }
+
+    fn push(&mut self, request: Arc<WireRequest>) {
+        *self = match std::mem::take(self) {
+            Trace::Empty => Trace::One(request),
+            Trace::One(first) => Trace::Many(vec![first, request]),
+            Trace::Many(mut requests) => {
+                requests.push(request);
+                Trace::Many(requests)
+            }
+        };
+    }
 }
 
 /// What the redirects of a fetch did to it ([Fetch § HTTP-redirect fetch](https://fetch.spec.whatwg.org/#http-redirect-fetch)).
@@ -420,7 +464,7 @@ impl Fetch {
             preflight: PreflightState::default(),
             credentials_at_start: false,
             state: State::Ready,
-            trace: Vec::new(),
+            trace: Trace::default(),
             cookie_notes: Vec::new(),
         };
         if let Err(reason) = fetch.construct(&method, &headers) {
@@ -503,7 +547,7 @@ impl Fetch {
 
     /// Every request sent so far, in order (preflights included).
     pub fn trace(&self) -> &[Arc<WireRequest>] {
-        &self.trace
+        self.trace.as_slice()
     }
 
     /// Cookies that matched a request but were not sent, and `Set-Cookie`
@@ -921,12 +965,20 @@ impl Fetch {
             // `Origin` is forbidden to script: appended without a search.
             headers.push_new(http::header::ORIGIN, self.origin_header());
         }
-        headers.set_default(http::header::ACCEPT, "*/*");
-        headers.set_default(
-            http::header::ACCEPT_LANGUAGE,
-            self.profile.defaults.accept_language,
-        );
-        headers.set_default(http::header::USER_AGENT, self.profile.defaults.user_agent);
+        // The browser's defaults, where script set none. The wire list is
+        // script's names and `Origin`, so asking script's list is asking it.
+        for (name, value) in [
+            (http::header::ACCEPT, "*/*"),
+            (
+                http::header::ACCEPT_LANGUAGE,
+                self.profile.defaults.accept_language,
+            ),
+            (http::header::USER_AGENT, self.profile.defaults.user_agent),
+        ] {
+            if !self.headers.contains_name(&name) {
+                headers.push_new(name, Bytes::from_static(value.as_bytes()));
+            }
+        }
         if let Some(site) = self.fetch_site() {
             self.add_fetch_metadata(&mut headers, &url, self.mode.as_str(), site);
         }

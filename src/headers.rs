@@ -70,16 +70,30 @@ fn trim_with(value: &[u8], strip: fn(u8) -> bool) -> &[u8] {
     value.get(start..end).unwrap_or_default()
 }
 
+/// [HTTP token code points](https://mimesniff.spec.whatwg.org/#http-token-code-point),
+/// one entry per byte: a load per byte instead of a chain of ranges.
+#[allow(clippy::indexing_slicing)] // evaluated at compile time: i < 256
+static TOKEN_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        table[i] = matches!(i as u8,
+            b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`'
+            | b'|' | b'~' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z');
+        i += 1;
+    }
+    table
+};
+
 /// Whether `b` is an [HTTP token code point](https://mimesniff.spec.whatwg.org/#http-token-code-point).
 pub(crate) fn is_token_byte(b: u8) -> bool {
-    matches!(b,
-        b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`'
-        | b'|' | b'~' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z')
+    // A `u8` indexes a 256-entry table: the compiler drops the bound check.
+    TOKEN_BYTES.get(usize::from(b)).copied().unwrap_or(false)
 }
 
 /// Whether `s` is a non-empty [token](https://httpwg.org/specs/rfc9110.html#tokens).
 pub fn is_token(s: &[u8]) -> bool {
-    !s.is_empty() && s.iter().copied().all(is_token_byte)
+    !s.is_empty() && s.iter().all(|b| is_token_byte(*b))
 }
 
 /// Whether a byte sequence is a valid [header value](https://fetch.spec.whatwg.org/#header-value)
@@ -257,13 +271,6 @@ impl HeaderList {
         self.set(http::header::COOKIE, value);
     }
 
-    /// Sets a header only when the list does not have it yet.
-    pub(crate) fn set_default(&mut self, name: HeaderName, value: impl Into<Bytes>) {
-        if !self.entries.iter().any(|(n, _)| *n == name) {
-            self.entries.push((name, value.into()));
-        }
-    }
-
     /// The (combined) value of `name`, compared case-insensitively.
     ///
     /// ```
@@ -364,6 +371,12 @@ impl HeaderList {
     }
 
     /// Appends an entry known not to be in the list yet (no search).
+    /// Whether `name` has a line (the list keeps names as `http` does,
+    /// lowercase, so they compare as names).
+    pub(crate) fn contains_name(&self, name: &HeaderName) -> bool {
+        self.entries.iter().any(|(n, _)| n == name)
+    }
+
     pub(crate) fn push_new(&mut self, name: HeaderName, value: Bytes) {
         self.entries.push((name, value));
     }
@@ -500,6 +513,20 @@ mod tests {
         assert_eq!(normalize_value(b" \t a b \r\n"), b"a b");
         assert_eq!(normalize_value(b"   "), b"");
         assert_eq!(normalize_value(b"\x0ba\x0b"), b"\x0ba\x0b");
+    }
+
+    #[test]
+    fn token_bytes_are_rfc_9110_tchars() {
+        // RFC 9110 § 5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*"
+        // / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
+        let tchars =
+            b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+        for b in 0..=255u8 {
+            assert_eq!(is_token_byte(b), tchars.contains(&b), "byte {b:#04x}");
+        }
+        assert!(is_token(b"x-request-id"));
+        assert!(!is_token(b""));
+        assert!(!is_token(b"x id"));
     }
 
     #[test]

@@ -116,7 +116,7 @@ impl Page {
     /// ```
     pub fn new(origin: &Origin) -> Page {
         let address_space = match origin {
-            Origin::Tuple(_, host, _) => AddressSpace::of_host(host.clone()),
+            Origin::Tuple(_, host, _) => AddressSpace::of_host(crate::origin::borrow_host(host)),
             Origin::Opaque(_) => None,
         };
         Page {

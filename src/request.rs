@@ -1,5 +1,7 @@
 //! The arguments of one `fetch()` call: [Fetch § requests](https://fetch.spec.whatwg.org/#requests).
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
 use url::Url;
 
@@ -110,7 +112,7 @@ pub struct Request {
     /// The absolute URL (resolve relative URLs against the page first).
     pub url: Url,
     /// The method as script wrote it (`fetch()` normalizes `put` to `PUT`, not `patch`).
-    pub method: String,
+    pub method: Cow<'static, str>,
     /// The headers in the order script set them, values as bytes (a JavaScript
     /// string becomes one byte per code point, as `fetch()` does).
     pub headers: Vec<(String, Vec<u8>)>,
@@ -135,7 +137,7 @@ impl Request {
     pub fn get(url: Url) -> Request {
         Request {
             url,
-            method: "GET".to_owned(),
+            method: Cow::Borrowed("GET"),
             headers: Vec::new(),
             mode: Mode::default(),
             credentials: CredentialsMode::default(),
@@ -144,9 +146,21 @@ impl Request {
         }
     }
 
-    /// Sets the method.
-    pub fn method(mut self, method: impl Into<String>) -> Request {
-        self.method = method.into();
+    /// Sets the method, as script writes it (any case; `fetch()` checks
+    /// and normalizes it).
+    ///
+    /// ```
+    /// let put = browser_cors::Request::get("https://api.test/".parse().unwrap()).method("put");
+    /// assert_eq!(put.method, "put");
+    /// ```
+    pub fn method(mut self, method: impl AsRef<str>) -> Request {
+        let method = method.as_ref();
+        // The methods scripts use, without an allocation.
+        const COMMON: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"];
+        self.method = match COMMON.iter().find(|m| **m == method) {
+            Some(m) => Cow::Borrowed(*m),
+            None => Cow::Owned(method.to_owned()),
+        };
         self
     }
 
@@ -218,7 +232,7 @@ impl Request {
             Some(request.body().clone())
         };
         Ok(Request {
-            method: request.method().as_str().to_owned(),
+            method: Cow::Owned(request.method().as_str().to_owned()),
             headers: request
                 .headers()
                 .iter()
