@@ -151,7 +151,7 @@ impl Response {
 /// assert_eq!(headers.len(), 3);
 /// assert_eq!(headers.to_header_map()["x-id"], "1");
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct ResponseHeaders {
     entries: Vec<(HeaderName, HeaderValue)>,
 }
@@ -276,6 +276,14 @@ impl ResponseHeaders {
     /// Adds a line the machine found readable.
     fn push(&mut self, name: &HeaderName, value: &HeaderValue) {
         self.entries.push((name.clone(), value.clone()));
+    }
+}
+
+/// Written as a map, the way [`http::HeaderMap`] prints:
+/// `{"content-type": "text/plain"}`.
+impl std::fmt::Debug for ResponseHeaders {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
     }
 }
 
@@ -496,6 +504,58 @@ mod tests {
     fn names(t: ResponseType, pairs: &[(&str, &str)], cred: CredentialsMode) -> Vec<String> {
         let u = Url::parse("http://b.test/r#frag").unwrap();
         filtered(t, StatusCode::OK, &h(pairs), &u, false, cred).header_names()
+    }
+
+    #[test]
+    fn response_headers_answer_like_a_header_map() {
+        let map = h(&[("x-id", "1"), ("content-type", "text/plain"), ("x-id", "2")]);
+        let headers = ResponseHeaders::from(map.clone());
+        assert_eq!(headers.to_header_map(), map);
+        assert_eq!(HeaderMap::from(headers.clone()), map);
+        assert_eq!(headers.get("X-ID").unwrap(), "1");
+        assert_eq!(headers.get_all("x-id").collect::<Vec<_>>(), ["1", "2"]);
+        assert_eq!(headers.keys().collect::<Vec<_>>(), ["x-id", "content-type"]);
+        assert_eq!(headers.len(), map.len());
+        assert!(headers.contains_key("Content-Type") && !headers.contains_key("x-other"));
+        assert_eq!(
+            format!("{headers:?}"),
+            r#"{"x-id": "1", "x-id": "2", "content-type": "text/plain"}"#
+        );
+        // Names in another order compare equal; values in another order do not.
+        let reordered: ResponseHeaders = [
+            (
+                HeaderName::from_static("content-type"),
+                HeaderValue::from_static("text/plain"),
+            ),
+            (
+                HeaderName::from_static("x-id"),
+                HeaderValue::from_static("1"),
+            ),
+            (
+                HeaderName::from_static("x-id"),
+                HeaderValue::from_static("2"),
+            ),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(headers, reordered);
+        let swapped: ResponseHeaders = [
+            (
+                HeaderName::from_static("x-id"),
+                HeaderValue::from_static("2"),
+            ),
+            (
+                HeaderName::from_static("x-id"),
+                HeaderValue::from_static("1"),
+            ),
+            (
+                HeaderName::from_static("content-type"),
+                HeaderValue::from_static("text/plain"),
+            ),
+        ]
+        .into_iter()
+        .collect();
+        assert_ne!(headers, swapped);
     }
 
     #[test]
