@@ -550,7 +550,8 @@ impl Server<'_> {
     /// The scripted answer, or `None` when nothing listens at the URL's
     /// origin (the connection fails, nothing is logged).
     fn respond(&self, url: &Url, method: &str) -> Option<(StatusCode, HeaderMap)> {
-        let origin = origin_of_url(url);
+        let origin = origin_cow(url);
+        let origin = origin.as_ref();
         self.origins.all().find(|(_, o)| *o == origin)?;
         let route = self.routes.iter().find(|r| {
             r.path == url.path()
@@ -585,7 +586,7 @@ impl Server<'_> {
 /// clock, against which `Expires` dates are read.
 const RECORDED_AT: i64 = 1_796_083_200;
 
-use crate::page::origin_of as origin_of_url;
+use crate::page::{origin_cow, origin_of as origin_of_url, origin_prefix};
 
 /// The page of a scenario, with its policies, address spaces and permissions.
 fn scenario_page(
@@ -875,8 +876,17 @@ fn log_entry(
     }
     // Methods, header names and Sec-Fetch-* tokens never hold an origin.
     let [origin, acrm, acrh, sec_fetch_mode, sec_fetch_site] = logged;
-    let mut origin_url = origin_of_url(&wire.url);
-    origin_url.push_str(wire.url.path());
+    // The origin and the path: a slice of the URL unless it has userinfo.
+    let origin_url: std::borrow::Cow<'_, str> = match origin_prefix(&wire.url) {
+        Some(_) if !wire.url.cannot_be_a_base() => {
+            std::borrow::Cow::Borrowed(&wire.url[..url::Position::AfterPath])
+        }
+        _ => {
+            let mut owned = origin_of_url(&wire.url);
+            owned.push_str(wire.url.path());
+            std::borrow::Cow::Owned(owned)
+        }
+    };
     LogEntry {
         method: wire.method.as_str().to_owned(),
         origin_url: unfill.apply(&origin_url),

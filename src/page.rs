@@ -114,6 +114,22 @@ pub(crate) fn origin_of(url: &Url) -> String {
     s
 }
 
+/// [`origin_of`] as a slice of the URL's own serialization, where it is one:
+/// a URL with a host and no userinfo starts with its origin. `None`
+/// otherwise (then [`origin_of`] builds it).
+pub(crate) fn origin_prefix(url: &Url) -> Option<&str> {
+    (url.has_host() && url.username().is_empty() && url.password().is_none())
+        .then(|| &url[..url::Position::BeforePath])
+}
+
+/// [`origin_of`] without an allocation when the URL starts with it.
+pub(crate) fn origin_cow(url: &Url) -> std::borrow::Cow<'_, str> {
+    match origin_prefix(url) {
+        Some(origin) => std::borrow::Cow::Borrowed(origin),
+        None => std::borrow::Cow::Owned(origin_of(url)),
+    }
+}
+
 impl Page {
     /// A page at `origin`, with no policies. Its address space comes from its
     /// host when that is an IP address or `localhost`; a page on any other
@@ -312,7 +328,7 @@ impl Page {
     /// ```
     pub fn target_address_space(&self, url: &Url) -> AddressSpace {
         if !self.targets.is_empty() {
-            if let Some(space) = self.targets.get(&origin_of(url)) {
+            if let Some(space) = self.targets.get(origin_cow(url).as_ref()) {
                 return *space;
             }
             if let Some(space) = url.host_str().and_then(|h| self.targets.get(h)) {
@@ -326,6 +342,34 @@ impl Page {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_url_with_a_host_and_no_userinfo_starts_with_its_origin() {
+        for u in [
+            "https://app.test/a?b#c",
+            "http://app.test:8080/",
+            "http://app.test:80/x",
+            "http://[::1]:9/",
+            "http://10.0.0.1",
+            "https://user:pw@app.test/",
+            "https://user@app.test/",
+            "https://:pw@app.test/",
+            "data:text/plain,x",
+            "file:///etc/hosts",
+        ] {
+            let url = Url::parse(u).unwrap();
+            let built = origin_of(&url);
+            if let Some(prefix) = origin_prefix(&url) {
+                assert_eq!(prefix, built, "{u}");
+            }
+            assert_eq!(origin_cow(&url), built, "{u}");
+        }
+        assert!(origin_prefix(&Url::parse("https://u:p@app.test/").unwrap()).is_none());
+        assert_eq!(
+            origin_prefix(&Url::parse("https://app.test:443/x").unwrap()),
+            Some("https://app.test")
+        );
+    }
 
     #[test]
     fn serialization_is_the_url_crates() {
