@@ -835,7 +835,7 @@ impl<T> Browser<T> {
     async fn drive<U: LocalTransport + ?Sized>(&self, transport: &U, request: Request) -> Fetched {
         let inner = &*self.inner;
         let mut fetch = Fetch::for_page(&inner.profile, &inner.page, request);
-        let mut exchanges = Vec::new();
+        let mut exchanges = Exchanges::default();
         let mut last_body = Bytes::new();
         // The machine ends every fetch within its redirect limit (a preflight
         // and a request per hop); this bound only guards against a machine bug.
@@ -887,10 +887,10 @@ impl<T> Browser<T> {
         &self,
         outcome: Outcome,
         last_body: Bytes,
-        exchanges: Vec<Exchange>,
+        exchanges: Exchanges,
         cookies: Vec<CookieNote>,
     ) -> Fetched {
-        let exchanges: Arc<[Exchange]> = exchanges.into();
+        let exchanges = exchanges.into_shared();
         let limit = self.inner.trace_limit.load(Ordering::Relaxed);
         if limit > 0 && self.inner.tracing.load(Ordering::Relaxed) {
             let mut trace = lock(&self.inner.trace);
@@ -908,6 +908,32 @@ impl<T> Browser<T> {
             body,
             exchanges,
             cookies,
+        }
+    }
+}
+
+/// The exchanges of one fetch as they happen. Most fetches make one: it
+/// goes straight into the shared slice, with no list allocated and copied.
+#[derive(Default)]
+struct Exchanges {
+    first: Option<Exchange>,
+    rest: Vec<Exchange>,
+}
+
+impl Exchanges {
+    fn push(&mut self, exchange: Exchange) {
+        if self.first.is_none() {
+            self.first = Some(exchange);
+        } else {
+            self.rest.push(exchange);
+        }
+    }
+
+    fn into_shared(self) -> Arc<[Exchange]> {
+        match (self.first, self.rest.is_empty()) {
+            (None, _) => Arc::new([]),
+            (Some(only), true) => Arc::new([only]),
+            (Some(first), false) => std::iter::once(first).chain(self.rest).collect(),
         }
     }
 }
