@@ -522,39 +522,15 @@ mod tests {
             r#"{"x-id": "1", "x-id": "2", "content-type": "text/plain"}"#
         );
         // Names in another order compare equal; values in another order do not.
-        let reordered: ResponseHeaders = [
-            (
-                HeaderName::from_static("content-type"),
-                HeaderValue::from_static("text/plain"),
-            ),
-            (
-                HeaderName::from_static("x-id"),
-                HeaderValue::from_static("1"),
-            ),
-            (
-                HeaderName::from_static("x-id"),
-                HeaderValue::from_static("2"),
-            ),
-        ]
-        .into_iter()
-        .collect();
+        let list = |lines: &[(&'static str, &'static str)]| -> ResponseHeaders {
+            lines
+                .iter()
+                .map(|(n, v)| (HeaderName::from_static(n), HeaderValue::from_static(v)))
+                .collect()
+        };
+        let reordered = list(&[("content-type", "text/plain"), ("x-id", "1"), ("x-id", "2")]);
         assert_eq!(headers, reordered);
-        let swapped: ResponseHeaders = [
-            (
-                HeaderName::from_static("x-id"),
-                HeaderValue::from_static("2"),
-            ),
-            (
-                HeaderName::from_static("x-id"),
-                HeaderValue::from_static("1"),
-            ),
-            (
-                HeaderName::from_static("content-type"),
-                HeaderValue::from_static("text/plain"),
-            ),
-        ]
-        .into_iter()
-        .collect();
+        let swapped = list(&[("x-id", "2"), ("x-id", "1"), ("content-type", "text/plain")]);
         assert_ne!(headers, swapped);
     }
 
