@@ -22,9 +22,8 @@ pub const SAFELISTED_RESPONSE_HEADERS: [HeaderName; 7] = [
 
 /// Whether `name` is in [`SAFELISTED_RESPONSE_HEADERS`]. Their lengths
 /// reject most other names before the list is searched.
-fn is_safelisted_response_header(name: &HeaderName) -> bool {
-    matches!(name.as_str().len(), 6 | 7 | 12 | 13 | 14 | 16)
-        && SAFELISTED_RESPONSE_HEADERS.contains(name)
+fn is_safelisted_response_header(name: &HeaderName, text: &str) -> bool {
+    matches!(text.len(), 6 | 7 | 12 | 13 | 14 | 16) && SAFELISTED_RESPONSE_HEADERS.contains(name)
 }
 
 /// A [forbidden response-header name](https://fetch.spec.whatwg.org/#forbidden-response-header-name):
@@ -418,20 +417,27 @@ impl<'a> Exposed<'a> {
 fn cors_readable(headers: &HeaderMap, credentials: CredentialsMode) -> ResponseHeaders {
     let list = get_combined_cow(headers, &http::header::ACCESS_CONTROL_EXPOSE_HEADERS);
     let exposed = Exposed::of(list.as_deref(), credentials);
-    filter_headers(headers, |name| {
-        is_safelisted_response_header(name) || exposed.exposes(name.as_str())
+    filter_headers(headers, |name, text| {
+        is_safelisted_response_header(name, text) || exposed.exposes(text)
     })
 }
 
-fn filter_headers(headers: &HeaderMap, keep: impl Fn(&HeaderName) -> bool) -> ResponseHeaders {
+/// The lines whose name `keep` accepts (given the name and its text),
+/// never a forbidden one.
+fn filter_headers(
+    headers: &HeaderMap,
+    keep: impl Fn(&HeaderName, &str) -> bool,
+) -> ResponseHeaders {
     let mut out = ResponseHeaders::default();
-    // `HeaderMap::iter` gives each name's values together: decide once per name.
+    // `HeaderMap::iter` gives each name's values together, each with the
+    // same name: decide once per name.
     let mut readable = false;
-    let mut last: Option<&HeaderName> = None;
+    let mut last: *const HeaderName = std::ptr::null();
     for (name, value) in headers {
-        if last != Some(name) {
-            readable = !is_forbidden_response_header(name.as_str()) && keep(name);
-            last = Some(name);
+        if !std::ptr::eq(last, name) {
+            let text = name.as_str();
+            readable = !is_forbidden_response_header(text) && keep(name, text);
+            last = name;
         }
         if readable {
             if out.entries.capacity() == 0 {
@@ -459,7 +465,7 @@ pub(crate) fn filtered(
             status: status.as_u16(),
             url: last,
             redirected,
-            headers: filter_headers(headers, |_| true),
+            headers: filter_headers(headers, |_, _| true),
         },
         ResponseType::Cors => Response {
             response_type,
@@ -537,11 +543,11 @@ mod tests {
     #[test]
     fn the_length_check_keeps_every_safelisted_name() {
         for name in &SAFELISTED_RESPONSE_HEADERS {
-            assert!(is_safelisted_response_header(name), "{name}");
+            assert!(is_safelisted_response_header(name, name.as_str()), "{name}");
         }
         for other in ["date", "vary", "x-request-id", "content-encoding", "etag"] {
             let name = HeaderName::from_static(other);
-            assert!(!is_safelisted_response_header(&name), "{other}");
+            assert!(!is_safelisted_response_header(&name, other), "{other}");
         }
     }
 
