@@ -27,7 +27,9 @@ static PUBLIC_SUFFIXES: LazyLock<List> = LazyLock::new(|| {
 /// what goes on the wire, keys the preflight cache, and `Response.url` shows.
 pub(crate) fn without_fragment(url: &Url) -> Url {
     let mut u = url.clone();
-    u.set_fragment(None);
+    if u.fragment().is_some() {
+        u.set_fragment(None);
+    }
     u
 }
 
@@ -399,6 +401,18 @@ pub fn is_potentially_trustworthy(url: &Url) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn without_fragment_drops_an_empty_fragment_too() {
+        for (u, want) in [
+            ("https://a.test/x#f", "https://a.test/x"),
+            ("https://a.test/x#", "https://a.test/x"),
+            ("https://a.test/x?q", "https://a.test/x?q"),
+        ] {
+            let url = url::Url::parse(u).unwrap();
+            assert_eq!(super::without_fragment(&url).as_str(), want);
+        }
+    }
+
     #[test]
     fn same_last_two_labels_agrees_with_comparing_them() {
         let domains = [
