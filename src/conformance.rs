@@ -699,6 +699,7 @@ pub fn replay(file: &str, scenarios: &[Scenario], profile: &Profile) -> Vec<Step
     let base = Instant::now();
     let mut reports = Vec::new();
     let mut parsed_pages = Vec::new();
+    let mut plain_pages: Vec<(&str, std::sync::Arc<Page>, String)> = Vec::new();
     // What every scenario starts from: the wall clock of the recordings
     // (December 2026, for Expires) and the harness cookie of every browser
     // session. Built once and copied, since each scenario is a fresh browser.
@@ -713,7 +714,24 @@ pub fn replay(file: &str, scenarios: &[Scenario], profile: &Profile) -> Vec<Step
             routes: &scenario.routes,
             origins: &origins,
         };
-        let (page, page_origin) = scenario_page(scenario, &origins, &mut parsed_pages);
+        // A scenario without page headers, address spaces or permissions has
+        // the plain page of its origin: built once per file and shared.
+        let plain = scenario.page_headers.is_empty()
+            && scenario.address_spaces.is_empty()
+            && scenario.permissions.is_empty();
+        let key = scenario.page.as_deref().unwrap_or("{A}");
+        let (page, page_origin) = match plain_pages.iter().find(|(k, _, _)| plain && *k == key) {
+            Some((_, page, origin)) => (std::sync::Arc::clone(page), origin.clone()),
+            None => {
+                let (page, origin) = scenario_page(scenario, &origins, &mut parsed_pages);
+                let page = std::sync::Arc::new(page);
+                // An opaque page is an origin of its own each time.
+                if plain && page.origin.is_tuple() {
+                    plain_pages.push((key, std::sync::Arc::clone(&page), origin.clone()));
+                }
+                (page, origin)
+            }
+        };
         let mut now = base;
         // Then the scenario's setup visits.
         for visit in &scenario.setup {
@@ -723,7 +741,6 @@ pub fn replay(file: &str, scenarios: &[Scenario], profile: &Profile) -> Vec<Step
             let lines = visit.set_cookie.iter().map(|l| js_bytes(l));
             state.cookies.store_first_party_lines(&url, lines, now);
         }
-        let page = std::sync::Arc::new(page);
         for (index, step) in scenario.steps.iter().enumerate() {
             now += Duration::from_millis(step.wait_ms);
             let (observed, console) = run_step(
