@@ -272,6 +272,31 @@ fn replay_against_parse(c: &mut Criterion) {
         })
     });
     g.finish();
+    // The same two, paired: each round parses once, then parses and
+    // replays once, so both sides see the same machine (these VMs' speed
+    // moves by tens of percent between criterion's groups).
+    let replay_all = |texts: &[(String, String)]| -> usize {
+        parse(texts)
+            .iter()
+            .map(|(name, s)| replay(name, s, &engine_of_file(name).unwrap().profile()).len())
+            .sum()
+    };
+    let (mut parsing, mut replaying) = (Duration::ZERO, Duration::ZERO);
+    let rounds = 40;
+    for _ in 0..rounds {
+        let t = Instant::now();
+        black_box(parse(black_box(&texts)));
+        parsing += t.elapsed();
+        let t = Instant::now();
+        assert_eq!(black_box(replay_all(black_box(&texts))), 1471);
+        replaying += t.elapsed();
+    }
+    println!(
+        "replay_files paired, {rounds} rounds: parse {:.2} ms, parse and replay {:.2} ms: {:.2} x",
+        parsing.as_secs_f64() * 1e3 / f64::from(rounds),
+        replaying.as_secs_f64() * 1e3 / f64::from(rounds),
+        replaying.as_secs_f64() / parsing.as_secs_f64()
+    );
 }
 
 criterion_group!(
