@@ -540,6 +540,31 @@ mod tests {
         assert_ne!(headers, swapped);
     }
 
+    proptest::proptest! {
+        /// A `ResponseHeaders` answers every question as the `HeaderMap` it
+        /// came from does.
+        #[test]
+        fn response_headers_agree_with_the_header_map(
+            lines in proptest::collection::vec((0usize..5, "[a-z0-9 ]{0,6}"), 0..12),
+        ) {
+            const NAMES: [&str; 5] = ["x-a", "x-b", "content-type", "vary", "etag"];
+            let mut map = HeaderMap::new();
+            for (n, v) in &lines {
+                let name = HeaderName::from_static(NAMES.get(*n).copied().unwrap_or("x-a"));
+                map.append(name, HeaderValue::from_str(v).unwrap());
+            }
+            let headers = ResponseHeaders::from(map.clone());
+            proptest::prop_assert_eq!(headers.len(), map.len());
+            proptest::prop_assert_eq!(headers.keys().collect::<Vec<_>>(), map.keys().collect::<Vec<_>>());
+            for name in NAMES {
+                proptest::prop_assert_eq!(headers.get(name), map.get(name));
+                proptest::prop_assert_eq!(headers.get_all(name).collect::<Vec<_>>(), map.get_all(name).iter().collect::<Vec<_>>());
+                proptest::prop_assert_eq!(headers.contains_key(name.to_uppercase()), map.contains_key(name));
+            }
+            proptest::prop_assert_eq!(headers.to_header_map(), map);
+        }
+    }
+
     #[test]
     fn the_length_check_keeps_every_safelisted_name() {
         for name in &SAFELISTED_RESPONSE_HEADERS {
