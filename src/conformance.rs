@@ -588,13 +588,19 @@ const RECORDED_AT: i64 = 1_796_083_200;
 
 use crate::page::{origin_cow, origin_of as origin_of_url, origin_prefix};
 
+/// The placeholder of a scenario's page origin: `{A}` unless it names one.
+fn page_placeholder(scenario: &Scenario) -> &str {
+    scenario.page.as_deref().unwrap_or("{A}")
+}
+
 /// The page of a scenario, with its policies, address spaces and permissions.
 fn scenario_page(
     scenario: &Scenario,
     origins: &Origins,
     parsed: &mut Vec<(String, url::Origin)>,
 ) -> (Page, String) {
-    let page_origin = origins.fill(scenario.page.as_deref().unwrap_or("{A}"));
+    let placeholder = page_placeholder(scenario);
+    let page_origin = origins.fill(placeholder);
     // A file has a handful of page origins: each is parsed once. An opaque
     // one is never reused, since each `null` is an origin of its own.
     let origin = match parsed.iter().find(|(text, _)| *text == page_origin) {
@@ -623,10 +629,9 @@ fn scenario_page(
             .copied()
             .unwrap_or(crate::AddressSpace::Loopback)
     };
-    let page_placeholder = scenario.page.as_deref().unwrap_or("{A}");
     let mut page = Page::new(&origin)
         .with_document_headers(&document)
-        .with_address_space(space_of(page_placeholder));
+        .with_address_space(space_of(placeholder));
     for (placeholder, space) in &scenario.address_spaces {
         if let Some(o) = origins.origin_of(placeholder) {
             page = page.with_target_address_space(o, *space);
@@ -719,7 +724,7 @@ pub fn replay(file: &str, scenarios: &[Scenario], profile: &Profile) -> Vec<Step
         let plain = scenario.page_headers.is_empty()
             && scenario.address_spaces.is_empty()
             && scenario.permissions.is_empty();
-        let key = scenario.page.as_deref().unwrap_or("{A}");
+        let key = page_placeholder(scenario);
         let (page, page_origin) = match plain_pages.iter().find(|(k, _, _)| plain && *k == key) {
             Some((_, page, origin)) => (std::sync::Arc::clone(page), origin.clone()),
             None => {
@@ -895,10 +900,8 @@ fn log_entry(
     let [origin, acrm, acrh, sec_fetch_mode, sec_fetch_site] = logged;
     // The origin and the path: a slice of the URL unless it has userinfo.
     let origin_url: std::borrow::Cow<'_, str> = match origin_prefix(&wire.url) {
-        Some(_) if !wire.url.cannot_be_a_base() => {
-            std::borrow::Cow::Borrowed(&wire.url[..url::Position::AfterPath])
-        }
-        _ => {
+        Some(_) => std::borrow::Cow::Borrowed(&wire.url[..url::Position::AfterPath]),
+        None => {
             let mut owned = origin_of_url(&wire.url);
             owned.push_str(wire.url.path());
             std::borrow::Cow::Owned(owned)

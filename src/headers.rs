@@ -370,13 +370,13 @@ impl HeaderList {
         out
     }
 
-    /// Appends an entry known not to be in the list yet (no search).
     /// Whether `name` has a line (the list keeps names as `http` does,
     /// lowercase, so they compare as names).
     pub(crate) fn contains_name(&self, name: &HeaderName) -> bool {
         self.entries.iter().any(|(n, _)| n == name)
     }
 
+    /// Appends an entry known not to be in the list yet (no search).
     pub(crate) fn push_new(&mut self, name: HeaderName, value: Bytes) {
         self.entries.push((name, value));
     }

@@ -401,6 +401,8 @@ pub fn is_potentially_trustworthy(url: &Url) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn without_fragment_drops_an_empty_fragment_too() {
         for (u, want) in [
@@ -409,7 +411,7 @@ mod tests {
             ("https://a.test/x?q", "https://a.test/x?q"),
         ] {
             let url = url::Url::parse(u).unwrap();
-            assert_eq!(super::without_fragment(&url).as_str(), want);
+            assert_eq!(without_fragment(&url).as_str(), want);
         }
     }
 
@@ -443,15 +445,13 @@ mod tests {
         for x in domains {
             for y in domains {
                 assert_eq!(
-                    super::same_last_two_labels(x, y),
-                    super::last_two_labels(x) == super::last_two_labels(y),
+                    same_last_two_labels(x, y),
+                    last_two_labels(x) == last_two_labels(y),
                     "{x:?} {y:?}"
                 );
             }
         }
     }
-
-    use super::*;
 
     fn o(s: &str) -> Origin {
         parse_origin(s).unwrap()

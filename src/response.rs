@@ -222,10 +222,7 @@ impl ResponseHeaders {
     /// assert!(h.contains_key("ETag"));
     /// ```
     pub fn contains_key(&self, name: impl AsRef<str>) -> bool {
-        let name = name.as_ref();
-        self.entries
-            .iter()
-            .any(|(n, _)| n.as_str().eq_ignore_ascii_case(name))
+        self.get(name).is_some()
     }
 
     /// Each line as `(name, value)`, in the order the response sent them.
@@ -236,7 +233,7 @@ impl ResponseHeaders {
     /// assert_eq!(h.iter().next().map(|(n, _)| n.as_str()), Some("etag"));
     /// ```
     pub fn iter(&self) -> impl Iterator<Item = (&HeaderName, &HeaderValue)> {
-        self.entries.iter().map(|(n, v)| (n, v))
+        self.into_iter()
     }
 
     /// The number of lines (values), as [`http::HeaderMap::len`] counts.
@@ -265,11 +262,8 @@ impl ResponseHeaders {
     /// assert_eq!(h.to_header_map()[http::header::ETAG], "1");
     /// ```
     pub fn to_header_map(&self) -> HeaderMap {
-        let mut map = HeaderMap::with_capacity(self.entries.len());
-        for (name, value) in &self.entries {
-            map.append(name.clone(), value.clone());
-        }
-        map
+        // `HeaderMap`'s `FromIterator` appends: repeated names are kept.
+        self.entries.iter().cloned().collect()
     }
 
     /// Adds a line the machine found readable.
@@ -347,11 +341,7 @@ impl From<HeaderMap> for ResponseHeaders {
 
 impl From<ResponseHeaders> for HeaderMap {
     fn from(headers: ResponseHeaders) -> HeaderMap {
-        let mut map = HeaderMap::with_capacity(headers.entries.len());
-        for (name, value) in headers.entries {
-            map.append(name, value);
-        }
-        map
+        headers.entries.into_iter().collect()
     }
 }
 
