@@ -650,30 +650,24 @@ fn expires_against_the_response_date() {
 fn purge_order() {
     let now = std::time::Instant::now();
     let url = url::Url::parse("https://app.test/").unwrap();
-    let kept = |profile: &Profile, lines: &[String], prefix: char| {
-        let mut jar = browser_cors::CookieJar::new(profile);
-        for line in lines {
-            jar.store_first_party(&url, line.as_bytes(), now);
-        }
-        jar.first_party_cookies(&url, now)
-            .iter()
-            .filter(|c| c.starts_with(prefix))
-            .count()
+    // `count` cookies `{marked}{i}=1; {attributes}`, then `plain_count`
+    // cookies `{plain}{i}=1`, on one site: how many marked ones each engine keeps.
+    let kept = |marked: char, count: usize, attributes: &str, plain: char, plain_count: usize| {
+        let lines: Vec<String> = (0..count)
+            .map(|i| format!("{marked}{i}=1; {attributes}"))
+            .chain((0..plain_count).map(|i| format!("{plain}{i}=1")))
+            .collect();
+        Engine::ALL.map(|e| {
+            let mut jar = browser_cors::CookieJar::new(&e.profile());
+            for line in &lines {
+                jar.store_first_party(&url, line.as_bytes(), now);
+            }
+            jar.first_party_cookies(&url, now)
+                .iter()
+                .filter(|c| c.starts_with(marked))
+                .count()
+        })
     };
-    let secure_then_plain: Vec<String> = (0..90)
-        .map(|i| format!("s{i}=1; Secure"))
-        .chain((0..91).map(|i| format!("n{i}=1")))
-        .collect();
-    assert_eq!(
-        Engine::ALL.map(|e| kept(&e.profile(), &secure_then_plain, 's')),
-        [90, 90, 90]
-    );
-    let high_then_plain: Vec<String> = (0..30)
-        .map(|i| format!("h{i}=1; Priority=High"))
-        .chain((0..151).map(|i| format!("p{i}=1")))
-        .collect();
-    assert_eq!(
-        Engine::ALL.map(|e| kept(&e.profile(), &high_then_plain, 'h')),
-        [30, 0, 30]
-    );
+    assert_eq!(kept('s', 90, "Secure", 'n', 91), [90, 90, 90]);
+    assert_eq!(kept('h', 30, "Priority=High", 'p', 151), [30, 0, 30]);
 }
